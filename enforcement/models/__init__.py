@@ -1,0 +1,19 @@
+from .audit import AppendOnlyError, AuditEntry
+from .cases import OPEN_STATES, CaseState, Currency, EnforcementCase, Payment
+from .courts import Court, Province, StaffRole
+from .parties import Party, ResponsiblePerson
+
+__all__ = [
+    "OPEN_STATES",
+    "AppendOnlyError",
+    "AuditEntry",
+    "CaseState",
+    "Court",
+    "Currency",
+    "EnforcementCase",
+    "Party",
+    "Payment",
+    "Province",
+    "ResponsiblePerson",
+    "StaffRole",
+]

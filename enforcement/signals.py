@@ -1,0 +1,14 @@
+"""Signals other apps listen to, so that they can react to a case without this app depending on them.
+
+`case_transitioned` is sent by `services.case_transition` after the case is saved and the audit row written,
+inside the same transaction: receivers write their own rows (through their own services) in that transaction,
+so either everything happens or nothing does. Receivers must not send mail or enqueue tasks directly; they use
+`transaction.on_commit` for that.
+
+Arguments: case (locked, already in its new state), transition (method name), from_state, to_state,
+actor (a user, or None for the system), reason, audit_entry.
+"""
+
+from django.dispatch import Signal
+
+case_transitioned = Signal()

@@ -1,0 +1,238 @@
+"""The court's decisions that sanction a debtor: restriction orders and listing decisions.
+
+Each is proposed by a clerk and signed by an approver of the same court who is not the proposer (four eyes);
+the signature moves the case (`restrict`, `list_debtor`). The services in `listings.services` do every write.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from enforcement.fields import ChoiceSetField
+from enforcement.models import EnforcementCase, Party, ResponsiblePerson
+from enforcement.permissions import Role, requires
+from enforcement.rules import Ground, LiftReason, RestrictionCategory
+
+
+class DecisionRecord(ConcurrentTransitionMixin, models.Model):
+    """What a listing decision and a restriction order have in common: who proposed, who signed, when served."""
+
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    facts = models.TextField(
+        _("statement of facts"),
+        blank=True,
+        help_text=_("Why the court decides this; internal, never public."),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("signed by"),
+        help_text=_("An approver of the same court who did not propose it."),
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    served_on = models.DateField(_("served on"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for refusal"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def court_id(self) -> int:
+        return self.case.court_id
+
+
+class ListingDecision(DecisionRecord):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        REJECTED = "rejected", _("Refused by the approver")
+        LAPSED = "lapsed", _("Lapsed (the case ended first)")
+        IN_FORCE = "in_force", _("In force")
+        EXPIRED = "expired", _("Expired")
+        REMOVED = "removed", _("Removed")
+        REVOKED = "revoked", _("Revoked (listed in error)")
+
+    case = models.ForeignKey(
+        EnforcementCase, on_delete=models.PROTECT, related_name="listing_decisions", verbose_name=_("case")
+    )
+    status = FSMField(_("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED, protected=True)
+    grounds = ChoiceSetField(verbose_name=_("grounds"), choices_class=Ground)
+    period_years = models.PositiveSmallIntegerField(
+        _("period (years)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: until performance (ground (1) alone). Otherwise the base period plus any extension."),
+    )
+    extension_years = models.PositiveSmallIntegerField(
+        _("extension (years)"),
+        default=0,
+        help_text=_("1 to 3 years more for serious violence or repeated acts; only with grounds (2)-(6)."),
+    )
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    grace_months = models.PositiveSmallIntegerField(
+        _("grace period (months)"),
+        default=0,
+        help_text=_("0 to 3 months between the decision and publication; payment meanwhile means no publication."),
+    )
+    decision_number = models.CharField(_("decision number"), max_length=60, blank=True)
+    publish_on = models.DateField(_("to be published on"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+    expires_on = models.DateField(
+        _("expires on"), null=True, blank=True, help_text=_("Last day on the list; empty until performance.")
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.TextField(_("why it ended"), blank=True)
+
+    class Meta:
+        verbose_name = _("listing decision")
+        verbose_name_plural = _("listing decisions")
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status__in=["proposed", "in_force"]),
+                name="listing_one_active_per_case",
+            ),
+            models.CheckConstraint(condition=models.Q(grace_months__lte=12), name="listing_grace_bounded"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "publish_on"], name="listing_status_publish_idx"),
+            models.Index(fields=["status", "expires_on"], name="listing_status_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.decision_number or _("Listing proposal #%(id)s") % {"id": self.pk}
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.IN_FORCE and self.published_at is not None
+
+    @transition(field=status, source=Status.PROPOSED, target=Status.IN_FORCE, permission=requires(Role.APPROVER))
+    def approve(self, *, approved_by, decided_on, decision_number, served_on) -> None:
+        self.approved_by = approved_by
+        self.decided_on = decided_on
+        self.decision_number = decision_number
+        self.served_on = served_on
+
+    @transition(field=status, source=Status.PROPOSED, target=Status.REJECTED, permission=requires(Role.APPROVER))
+    def reject(self, *, approved_by, reason) -> None:
+        self.approved_by = approved_by
+        self.rejection_reason = reason
+
+    @transition(field=status, source=Status.PROPOSED, target=Status.LAPSED)
+    def lapse(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.IN_FORCE, target=Status.EXPIRED, permission=requires(Role.CLERK))
+    def expire(self, *, at) -> None:
+        self.ended_at = at
+
+    @transition(field=status, source=Status.IN_FORCE, target=Status.REMOVED, permission=requires(Role.CLERK))
+    def remove(self, *, at, reason) -> None:
+        self.ended_at = at
+        self.end_reason = reason
+
+    @transition(field=status, source=Status.IN_FORCE, target=Status.REVOKED, permission=requires(Role.APPROVER))
+    def revoke(self, *, at, reason) -> None:
+        self.ended_at = at
+        self.end_reason = reason
+
+
+class RestrictionOrder(DecisionRecord):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        REJECTED = "rejected", _("Refused by the approver")
+        LAPSED = "lapsed", _("Lapsed (the case ended first)")
+        IN_FORCE = "in_force", _("In force")
+        LIFTED = "lifted", _("Lifted")
+
+    case = models.ForeignKey(
+        EnforcementCase, on_delete=models.PROTECT, related_name="restriction_orders", verbose_name=_("case")
+    )
+    status = FSMField(_("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED, protected=True)
+    categories = ChoiceSetField(verbose_name=_("restricted categories"), choices_class=RestrictionCategory)
+    subjects = models.ManyToManyField(
+        Party,
+        through="RestrictionSubject",
+        related_name="restriction_orders",
+        verbose_name=_("bound persons"),
+    )
+    listing = models.OneToOneField(
+        ListingDecision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="restriction_order",
+        verbose_name=_("issued with listing decision"),
+        help_text=_("Set when the order was issued together with the listing of a debtor not yet restricted."),
+    )
+    order_number = models.CharField(_("order number"), max_length=60, blank=True)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lift_reason = models.CharField(_("lifted because"), max_length=32, choices=LiftReason.choices, blank=True)
+    lift_note = models.TextField(_("note on the lifting"), blank=True)
+
+    class Meta:
+        verbose_name = _("restriction order")
+        verbose_name_plural = _("restriction orders")
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status__in=["proposed", "in_force"]),
+                name="restriction_one_active_per_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number or _("Restriction proposal #%(id)s") % {"id": self.pk}
+
+    @transition(field=status, source=Status.PROPOSED, target=Status.IN_FORCE, permission=requires(Role.APPROVER))
+    def approve(self, *, approved_by, decided_on, order_number, served_on) -> None:
+        self.approved_by = approved_by
+        self.decided_on = decided_on
+        self.order_number = order_number
+        self.served_on = served_on
+
+    @transition(field=status, source=Status.PROPOSED, target=Status.REJECTED, permission=requires(Role.APPROVER))
+    def reject(self, *, approved_by, reason) -> None:
+        self.approved_by = approved_by
+        self.rejection_reason = reason
+
+    @transition(field=status, source=Status.PROPOSED, target=Status.LAPSED)
+    def lapse(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.IN_FORCE, target=Status.LIFTED, permission=requires(Role.APPROVER))
+    def lift(self, *, at, reason, note) -> None:
+        self.lifted_at = at
+        self.lift_reason = reason
+        self.lift_note = note
+
+
+class RestrictionSubject(models.Model):
+    """A person bound by a restriction order: the debtor, or one of an organisation's responsible persons."""
+
+    DEBTOR = "debtor"
+
+    order = models.ForeignKey(RestrictionOrder, on_delete=models.CASCADE, related_name="bound")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(
+        _("bound as"),
+        max_length=32,
+        choices=[(DEBTOR, _("Debtor")), *ResponsiblePerson.Role.choices],
+    )
+
+    class Meta:
+        verbose_name = _("bound person")
+        verbose_name_plural = _("bound persons")
+        constraints = [models.UniqueConstraint(fields=["order", "party"], name="restrictionsubject_unique")]
+        indexes = [models.Index(fields=["party", "order"], name="restrictionsubject_party_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.party.name} ({self.get_role_display()})"

@@ -1,0 +1,162 @@
+import datetime
+import os
+import uuid
+
+import pytest
+from django.db import connection
+from django.utils import timezone, translation
+
+from enforcement import services
+from enforcement.models import CaseState, EnforcementCase, StaffRole
+from listings import services as listing_services
+from tests.factories import CaseFactory, CourtFactory, UserFactory
+
+Role = StaffRole.Role
+
+# In CI (.ci/run sets REQUIRE_SERVICES=1) the tests must run on PostgreSQL: a silent SQLite run would be a lie.
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    if REQUIRE_SERVICES:
+        return
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres", "pgsql")):
+        skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (CI always does)")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _services_are_real(django_db_blocker):
+    if REQUIRE_SERVICES:
+        with django_db_blocker.unblock():
+            assert connection.vendor == "postgresql", f"REQUIRE_SERVICES=1 but the database is {connection.vendor}"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; the Chinese translations are tested through the public pages."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def court(db):
+    higher = CourtFactory(
+        name="北京市第二中级人民法院",
+        name_en="Beijing No. 2 Intermediate Court",
+        code="京02",
+        level="intermediate",
+    )
+    return CourtFactory(
+        name="北京市东城区人民法院", name_en="Dongcheng District Court", code="京0101", higher_court=higher
+    )
+
+
+@pytest.fixture
+def other_court(db):
+    return CourtFactory(name="上海市浦东新区人民法院", name_en="Pudong New Area Court", code="沪0115", province="31")
+
+
+@pytest.fixture
+def clerk(court):
+    return UserFactory(username="clerk", first_name="书记员", roles=[(court, Role.CLERK)])
+
+
+@pytest.fixture
+def approver(court):
+    return UserFactory(username="approver", roles=[(court, Role.APPROVER)])
+
+
+@pytest.fixture
+def second_approver(court):
+    return UserFactory(username="approver2", roles=[(court, Role.APPROVER)])
+
+
+@pytest.fixture
+def other_clerk(other_court):
+    return UserFactory(username="otherclerk", roles=[(other_court, Role.CLERK)])
+
+
+@pytest.fixture
+def other_approver(other_court):
+    return UserFactory(username="otherapprover", roles=[(other_court, Role.APPROVER)])
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True)
+
+
+class Walk:
+    """Moves a case through its life with the real services, as the clerk and the approver would."""
+
+    def __init__(self, clerk, approver):
+        self.clerk, self.approver = clerk, approver
+
+    def case(self, **kwargs) -> EnforcementCase:
+        kwargs.setdefault("court", self.clerk.court_roles.first().court)
+        return CaseFactory(**kwargs)
+
+    def notice(self, case, *, warns_listing=True, served_on=None):
+        served_on = served_on or case.filed_on + datetime.timedelta(days=1)
+        return services.notice_record(
+            actor=self.clerk,
+            case_id=case.pk,
+            served_on=served_on,
+            payment_days=10,
+            warns_listing=warns_listing,
+        )
+
+    def defaulted(self, case=None, **kwargs):
+        case = case or self.case(**kwargs)
+        self.notice(case)
+        return services.case_declare_default(actor=self.clerk, case_id=case.pk)
+
+    def restricted(self, case=None, **kwargs):
+        case = self.defaulted(case, **kwargs)
+        order = listing_services.restriction_order_propose(
+            actor=self.clerk, case_id=case.pk, categories=["air_travel", "rail_high_speed"]
+        )
+        listing_services.restriction_order_approve(
+            actor=self.approver,
+            order_id=order.pk,
+            order_number="（2026）京0101执限1号",
+            served_on=timezone.localdate(),
+        )
+        case.refresh_from_db()
+        return case
+
+    def listed(self, case=None, *, grounds=(2,), grace_months=0, from_state=CaseState.DEFAULTED, **kwargs):
+        case = (self.restricted if from_state == CaseState.RESTRICTED else self.defaulted)(case, **kwargs)
+        decision = listing_services.listing_propose(
+            actor=self.clerk, case_id=case.pk, grounds=grounds, facts="拒不履行", grace_months=grace_months
+        )
+        listing_services.listing_approve(
+            actor=self.approver,
+            decision_id=decision.pk,
+            decision_number=f"（2026）京0101执失{decision.pk}号",
+            order_number=f"（2026）京0101执限{decision.pk}号",
+            served_on=timezone.localdate(),
+        )
+        case.refresh_from_db()
+        return case
+
+    def pay(self, case, amount=None):
+        case.refresh_from_db()
+        return services.payment_record(
+            actor=self.clerk,
+            case_id=case.pk,
+            amount=amount if amount is not None else case.balance,
+            currency=case.currency,
+            paid_on=timezone.localdate(),
+            method="bank_transfer",
+            idempotency_key=str(uuid.uuid4()),
+        )
+
+
+@pytest.fixture
+def walk(clerk, approver):
+    return Walk(clerk, approver)
