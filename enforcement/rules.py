@@ -123,4 +123,11 @@ LEGAL_BASIS = {
     "list_debtor": LISTING_PROVISIONS,
     "expire": LISTING_PROVISIONS,
     "revoke": LISTING_PROVISIONS,
+    "listing_propose": LISTING_PROVISIONS,
+    "listing_reject": LISTING_PROVISIONS,
+    "listing_publish": LISTING_PROVISIONS,
+    "listing_remove": LISTING_PROVISIONS,
+    "restriction_order_propose": RESTRICTION_PROVISIONS,
+    "restriction_order_reject": RESTRICTION_PROVISIONS,
+    "restriction_order_lift": RESTRICTION_PROVISIONS,
 }

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, can_proceed
+from django_fsm import ConcurrentTransition, FSMFieldMixin, can_proceed
 
 from enforcement import permissions, rules, workdays
 from enforcement.casenumbers import parse_case_number
@@ -57,8 +57,10 @@ def _require_role(actor, court_id: int, *roles: str) -> None:
 
 
 def _validated(instance) -> None:
+    """Model validation, minus the protected state field (only transitions set it)."""
+    protected = [f.name for f in instance._meta.concrete_fields if isinstance(f, FSMFieldMixin)]
     try:
-        instance.full_clean()
+        instance.full_clean(exclude=protected)
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise InvalidInput(" ".join(messages), field=None if field == "__all__" else field) from exc

@@ -1,0 +1,480 @@
+"""The clerk's site: every list scoped to the user's courts, every write through a service.
+
+Case pages are read-only dossiers; what a user may do to a case is offered as actions (see `case_page`),
+each a form that calls one service and shows its refusal as a message, never a 500.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, F, OuterRef, Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from enforcement import actions, identity, permissions, services
+from enforcement.case_page import registry
+from enforcement.casenumbers import normalise_case_number
+from enforcement.errors import DomainError
+from enforcement.models import (
+    AuditEntry,
+    CaseState,
+    Court,
+    Currency,
+    EnforcementCase,
+    Party,
+    Payment,
+    ResponsiblePerson,
+    StaffRole,
+)
+from enforcement.permissions import Role
+
+STATE_COLOURS = {
+    CaseState.JUDGMENT: "#6b7280",
+    CaseState.DEFAULTED: "#b45309",
+    CaseState.RESTRICTED: "#c2410c",
+    CaseState.LISTED: "#b91c1c",
+    CaseState.PAID: "#047857",
+    CaseState.CLOSED: "#374151",
+}
+
+
+def is_staff_member(user) -> bool:
+    return bool(user.is_active and user.is_staff and (user.is_superuser or permissions.court_ids(user)))
+
+
+def state_badge(case) -> str:
+    return format_html(
+        '<span class="state-badge" style="background:{}">{}</span>',
+        STATE_COLOURS.get(case.state, "#6b7280"),
+        case.get_state_display(),
+    )
+
+
+class CourtScopedAdmin(admin.ModelAdmin):
+    """Lists and pages limited to the courts where the user holds a role; nothing is edited or deleted here."""
+
+    court_path = "court"
+
+    def court_id_of(self, obj) -> int:
+        return obj.court_id
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        courts = permissions.court_ids(request.user)
+        return queryset if courts is None else queryset.filter(**{f"{self.court_path}__in": courts})
+
+    def has_module_permission(self, request) -> bool:
+        return is_staff_member(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if not is_staff_member(request.user):
+            return False
+        return obj is None or permissions.has_role(request.user, self.court_id_of(obj))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# --- courts and staff --------------------------------------------------------------------------------------------
+
+
+class SuperuserEditsAdmin(admin.ModelAdmin):
+    def has_module_permission(self, request) -> bool:
+        return is_staff_member(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_staff_member(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Court)
+class CourtAdmin(SuperuserEditsAdmin):
+    list_display = ["code", "name", "name_en", "level", "province", "higher_court"]
+    list_filter = ["level", "province"]
+    search_fields = ["name", "name_en", "code"]
+    autocomplete_fields = ["higher_court"]
+
+
+class StaffRoleInline(admin.TabularInline):
+    model = StaffRole
+    extra = 1
+    autocomplete_fields = ["court"]
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class StaffUserAdmin(UserAdmin):
+    inlines = [StaffRoleInline]
+    list_display = ["username", "first_name", "last_name", "is_active", "is_staff", "is_superuser", "roles"]
+
+    @admin.display(description=_("roles"))
+    def roles(self, user) -> str:
+        return ", ".join(f"{r.get_role_display()} @ {r.court.code}" for r in user.court_roles.select_related("court"))
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        permissions.forget(form.instance)
+
+
+# --- parties -----------------------------------------------------------------------------------------------------
+
+
+class ResponsiblePersonInline(admin.TabularInline):
+    model = ResponsiblePerson
+    fk_name = "organisation"
+    extra = 1
+    autocomplete_fields = ["person"]
+    verbose_name_plural = _("responsible persons (bound by the organisation's restriction orders)")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return obj is not None and obj.kind == Party.Kind.ORGANISATION and _is_any_clerk(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_add_permission(request, obj)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_staff_member(request.user)
+
+
+def _is_any_clerk(user) -> bool:
+    return permissions.court_ids(user, Role.CLERK) != set()
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "masked_id", "sex", "birth_date"]
+    list_filter = ["kind", "id_type"]
+    search_fields = ["^name", "=id_number"]
+    fields = ["kind", "name", "id_type", "id_number", "sex", "birth_date", "address", "phone"]
+    inlines = [ResponsiblePersonInline]
+    show_full_result_count = False
+
+    @admin.display(description=_("ID number"), ordering="id_number")
+    def masked_id(self, party) -> str:
+        return party.masked_id_number
+
+    def get_queryset(self, request):
+        """Parties of the user's courts' cases (and their organisations' responsible persons), and new ones."""
+        parties = super().get_queryset(request)
+        courts = permissions.court_ids(request.user)
+        if courts is None:
+            return parties
+        in_courts = EnforcementCase.objects.filter(court_id__in=courts)
+        return parties.filter(
+            Exists(in_courts.filter(debtor=OuterRef("pk")))
+            | Exists(in_courts.filter(creditor=OuterRef("pk")))
+            | Exists(in_courts.filter(debtor__responsible_persons__person=OuterRef("pk")))
+            | ~Exists(EnforcementCase.objects.filter(Q(debtor=OuterRef("pk")) | Q(creditor=OuterRef("pk"))))
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        """An exact ID number finds the party in any court (the clerk knows it); names only in the user's."""
+        term = search_term.strip()
+        results, duplicates = super().get_search_results(request, queryset, term)
+        number = identity.normalise(term)
+        if len(number) >= 8 and any(ch.isdigit() for ch in number):
+            results = results | Party.objects.filter(id_number=number)
+        return results, duplicates
+
+    def has_module_permission(self, request) -> bool:
+        return is_staff_member(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_staff_member(request.user) and (obj is None or self.get_queryset(request).filter(pk=obj.pk).exists())
+
+    def has_add_permission(self, request) -> bool:
+        return _is_any_clerk(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return _is_any_clerk(request.user) and (obj is None or self.has_view_permission(request, obj))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in self.fields if name in form.cleaned_data}
+        if change:
+            services.party_update(actor=request.user, party_id=obj.pk, **data)
+        else:
+            obj.pk = services.party_create(actor=request.user, **data).pk
+
+    def save_formset(self, request, form, formset, change):
+        for link in formset.deleted_objects if formset.can_delete else ():
+            services.responsible_person_remove(actor=request.user, link_id=link.pk)
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
+                continue
+            data = inline_form.cleaned_data
+            if inline_form.instance.pk:
+                services.responsible_person_remove(actor=request.user, link_id=inline_form.instance.pk)
+            services.responsible_person_add(
+                actor=request.user, organisation_id=form.instance.pk, person_id=data["person"].pk, role=data["role"]
+            )
+
+
+# --- cases -------------------------------------------------------------------------------------------------------
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Payment period over, not yet declared in default"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(
+                state=CaseState.JUDGMENT,
+                payment_due_on__lt=timezone.localdate(),
+                amount_paid__lt=F("amount_due"),
+            )
+        return queryset
+
+
+class CaseOpenForm(forms.Form):
+    court = forms.ModelChoiceField(label=_("Court"), queryset=Court.objects.none())
+    case_number = forms.CharField(
+        label=_("Case number"), max_length=40, help_text=_("As on the court's documents, e.g. （2026）京0101执1234号.")
+    )
+    creditor = forms.ModelChoiceField(label=_("Creditor"), queryset=Party.objects.all())
+    debtor = forms.ModelChoiceField(label=_("Debtor"), queryset=Party.objects.all())
+    basis_issuer = forms.CharField(label=_("Basis document issued by"), max_length=200)
+    basis_number = forms.CharField(label=_("Basis document number"), max_length=60)
+    basis_date = forms.DateField(label=_("Basis document date"), widget=actions.DateInput)
+    obligation = forms.CharField(label=_("Obligation"), widget=forms.Textarea(attrs={"rows": 3}))
+    amount_due = forms.DecimalField(label=_("Amount due"), max_digits=16, decimal_places=2, min_value=0.01)
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.CNY)
+    filed_on = forms.DateField(label=_("Filed on"), widget=actions.DateInput, initial=actions.today)
+
+    def __init__(self, *args, user, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        courts = permissions.court_ids(user, Role.CLERK)
+        self.fields["court"].queryset = Court.objects.all() if courts is None else Court.objects.filter(pk__in=courts)
+        if courts and len(courts) == 1:
+            self.fields["court"].initial = next(iter(courts))
+        for name in ("creditor", "debtor"):
+            self.fields[name].widget = AutocompleteSelect(EnforcementCase._meta.get_field(name), admin_site)
+            self.fields[name].help_text = _("Search by name or full ID number; register a new party first if needed.")
+
+    def perform(self) -> EnforcementCase:
+        data = dict(self.cleaned_data)
+        return services.case_open(
+            actor=self.user,
+            court_id=data.pop("court").pk,
+            creditor_id=data.pop("creditor").pk,
+            debtor_id=data.pop("debtor").pk,
+            **data,
+        )
+
+
+@admin.register(EnforcementCase)
+class CaseAdmin(CourtScopedAdmin):
+    list_display = ["case_number", "court", "debtor_name", "creditor", "amount_due", "balance", "badge", "filed_on"]
+    list_filter = [("court", admin.RelatedOnlyFieldListFilter), "state", OverdueFilter, "currency"]
+    list_select_related = ["court", "debtor", "creditor"]
+    search_fields = ["=case_number", "^debtor__name", "=debtor__id_number", "^creditor__name"]
+    search_help_text = _("Case number, party name (beginning) or full ID number.")
+    date_hierarchy = "filed_on"
+    show_full_result_count = False
+    list_per_page = 50
+    change_form_template = "admin/enforcement/enforcementcase/change_form.html"
+    fieldsets = [
+        (None, {"fields": ["case_number", "court", "badge", "filed_on"]}),
+        (_("Parties"), {"fields": ["creditor_full", "debtor_full"]}),
+        (_("Basis document and obligation"), {"fields": ["basis_issuer", "basis_number", "basis_date", "obligation"]}),
+        (_("Money"), {"fields": ["amount_due", "currency", "amount_paid", "balance"]}),
+        (
+            _("Enforcement notice"),
+            {"fields": ["notice_served_on", "notice_payment_days", "payment_due_on", "notice_warns_listing"]},
+        ),
+        (
+            _("Facts that bar listing on ground (1)"),
+            {"fields": ["security_given", "seized_assets_value", "subsidiary_liability"]},
+        ),
+        (_("Closing"), {"fields": ["closed_reason", "closed_on"]}),
+        (_("Internal"), {"fields": ["internal_notes", "created_at", "updated_at"]}),
+    ]
+
+    def get_list_filter(self, request):
+        return [*self.list_filter, *registry.list_filters]
+
+    @admin.display(description=_("state"), ordering="state")
+    def badge(self, case) -> str:
+        return state_badge(case)
+
+    @admin.display(description=_("debtor"), ordering="debtor__name")
+    def debtor_name(self, case) -> str:
+        return f"{case.debtor.name} ({case.debtor.masked_id_number})"
+
+    @admin.display(description=_("balance"))
+    def balance(self, case):
+        return case.balance
+
+    @admin.display(description=_("creditor"))
+    def creditor_full(self, case) -> str:
+        return self._party(case.creditor)
+
+    @admin.display(description=_("debtor"))
+    def debtor_full(self, case) -> str:
+        return self._party(case.debtor)
+
+    def _party(self, party) -> str:
+        url = reverse("admin:enforcement_party_change", args=[party.pk])
+        details = party.get_id_type_display()
+        if party.is_person and party.birth_date:
+            details += f", {party.get_sex_display()}, {party.birth_date:%Y-%m-%d}"
+        return format_html('<a href="{}">{}</a> - {} {} ({})', url, party.name, details, party.id_number, party.kind)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for _title, options in self.fieldsets for name in options["fields"]]
+
+    def has_add_permission(self, request) -> bool:
+        return _is_any_clerk(request.user)
+
+    # --- the case page, its actions and the open-case form
+
+    def get_urls(self):
+        own = [
+            path(
+                "<path:object_id>/act/<slug:action>/",
+                self.admin_site.admin_view(self.action_view),
+                name="enforcement_enforcementcase_action",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        case = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if case is not None and self.has_view_permission(request, case):
+            extra_context["case_actions"] = registry.available_actions(request.user, case)
+            extra_context["case_panels"] = [
+                (panel.title, render_to_string(panel.template, panel.context(case, request.user), request))
+                for panel in registry.panels
+            ]
+            extra_context["case"] = case
+            extra_context["case_badge"] = state_badge(case)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def action_view(self, request, object_id, action):
+        case = self.get_object(request, object_id)
+        if case is None:
+            raise Http404(_("No such case in your courts."))
+        if not self.has_view_permission(request, case):
+            raise PermissionDenied
+        case_action = registry.actions.get(action)
+        if case_action is None:
+            raise Http404(_("No such action."))
+        case_url = reverse("admin:enforcement_enforcementcase_change", args=[case.pk])
+        if request.method != "POST" and not case_action.available(request.user, case):
+            messages.error(
+                request, _("“%(a)s” is not possible on this case now, or not for you.") % {"a": case_action.label}
+            )
+            return HttpResponseRedirect(case_url)
+        form = case_action.form_class(request.POST or None, case=case, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            try:
+                message = form.perform()
+            except DomainError as error:
+                form.apply_error(error)
+            else:
+                messages.success(request, message)
+                return HttpResponseRedirect(case_url)
+        return self._render_form(request, form, title=case_action.label, case=case, action=case_action)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CaseOpenForm(request.POST or None, user=request.user, admin_site=self.admin_site)
+        if request.method == "POST" and form.is_valid():
+            try:
+                case = form.perform()
+            except DomainError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("Case %(n)s opened.") % {"n": case.case_number})
+                return HttpResponseRedirect(reverse("admin:enforcement_enforcementcase_change", args=[case.pk]))
+        return self._render_form(request, form, title=_("Open an enforcement case"))
+
+    def _render_form(self, request, form, *, title, case=None, action=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            "form": form,
+            "case": case,
+            "action": action,
+            "summary": form.summary() if hasattr(form, "summary") else [],
+            "refusals": form.refusals() if hasattr(form, "refusals") and request.method != "POST" else [],
+            "media": self.media + form.media,
+        }
+        return render(request, "admin/enforcement/case_action.html", context)
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, normalise_case_number(search_term))
+
+
+@admin.register(Payment)
+class PaymentAdmin(CourtScopedAdmin):
+    court_path = "case__court"
+    list_display = ["case", "amount", "currency", "paid_on", "method", "reference", "recorded_by", "recorded_at"]
+    list_filter = ["method", "currency"]
+    list_select_related = ["case", "recorded_by"]
+    search_fields = ["=case__case_number", "=reference"]
+    date_hierarchy = "paid_on"
+    show_full_result_count = False
+
+    def court_id_of(self, obj) -> int:
+        return obj.case.court_id
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(CourtScopedAdmin):
+    court_path = "case__court"
+    list_display = ["at", "case", "actor_name", "action", "from_state", "to_state", "reason", "legal_basis"]
+    list_filter = ["action", "to_state"]
+    list_select_related = ["case"]
+    search_fields = ["=case__case_number", "actor_name"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def court_id_of(self, obj) -> int:
+        return obj.case.court_id
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, normalise_case_number(search_term))
