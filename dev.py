@@ -61,10 +61,12 @@ def main() -> None:
     start_parser.add_argument("--host", default="127.0.0.1")
     start_parser.add_argument("--port", default="8000")
     start_parser.set_defaults(func=start)
-    test_parser = commands.add_parser("test", help="install and run the test suite")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    test_parser = commands.add_parser("test", help="install and run the test suite (pytest arguments may follow)")
     test_parser.set_defaults(func=test)
-    args = parser.parse_args()
+    args, rest = parser.parse_known_args()
+    if rest and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.pytest_args = rest  # everything after `test` goes to pytest
     args.func(args)
 
 
