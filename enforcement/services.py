@@ -401,12 +401,19 @@ def notice_record(
     return case
 
 
+MAX_AMOUNT = Decimal(10) ** 14  # the columns hold 16 digits, 2 of them decimals
+
+
 def _money(value, field: str) -> Decimal:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise InvalidInput(_("%(v)s is not an amount of money.") % {"v": value}, field=field) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise InvalidInput(_("%(v)s is not an amount of money.") % {"v": value}, field=field)
+    if abs(amount) >= MAX_AMOUNT:
+        raise InvalidInput(_("An amount must be less than %(max)s.") % {"max": f"{MAX_AMOUNT:,.0f}"}, field=field)
+    if amount != amount.quantize(Decimal("0.01")):
         raise InvalidInput(_("An amount has at most two decimal places."), field=field)
     if amount < 0:
         raise InvalidInput(_("An amount cannot be negative."), field=field)
