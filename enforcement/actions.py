@@ -70,6 +70,7 @@ class PaymentForm(ActionForm):
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
     # Generated when the form is shown: submitting the same form twice records one payment.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+    checks_state = False  # a resubmission after the case closed must still answer "already recorded"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

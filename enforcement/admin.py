@@ -232,16 +232,25 @@ class PartyAdmin(admin.ModelAdmin):
             obj.pk = services.party_create(actor=request.user, **data).pk
 
     def save_formset(self, request, form, formset, change):
-        for link in formset.deleted_objects if formset.can_delete else ():
-            services.responsible_person_remove(actor=request.user, link_id=link.pk)
+        """Responsible persons are added and removed through the services (the admin's change log is kept)."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        deleted = set(formset.deleted_forms) if formset.can_delete else set()
         for inline_form in formset.forms:
-            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
+            link = inline_form.instance
+            if inline_form in deleted:
+                if link.pk:
+                    services.responsible_person_remove(actor=request.user, link_id=link.pk)
+                    formset.deleted_objects.append(link)
                 continue
+            if not inline_form.has_changed():
+                continue
+            if link.pk:
+                services.responsible_person_remove(actor=request.user, link_id=link.pk)
             data = inline_form.cleaned_data
-            if inline_form.instance.pk:
-                services.responsible_person_remove(actor=request.user, link_id=inline_form.instance.pk)
-            services.responsible_person_add(
-                actor=request.user, organisation_id=form.instance.pk, person_id=data["person"].pk, role=data["role"]
+            formset.new_objects.append(
+                services.responsible_person_add(
+                    actor=request.user, organisation_id=form.instance.pk, person_id=data["person"].pk, role=data["role"]
+                )
             )
 
 
@@ -380,8 +389,11 @@ class CaseAdmin(CourtScopedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         case = self.get_object(request, object_id)
+        if case is None:
+            # Another court's case (or none): the same answer, so nothing is learnt about other courts.
+            raise Http404(_("No such case in your courts."))
         extra_context = extra_context or {}
-        if case is not None and self.has_view_permission(request, case):
+        if self.has_view_permission(request, case):
             extra_context["case_actions"] = registry.available_actions(request.user, case)
             extra_context["case_panels"] = [
                 (panel.title, render_to_string(panel.template, panel.context(case, request.user), request))
@@ -405,6 +417,11 @@ class CaseAdmin(CourtScopedAdmin):
             messages.error(
                 request, _("“%(a)s” is not possible on this case now, or not for you.") % {"a": case_action.label}
             )
+            return HttpResponseRedirect(case_url)
+        expected = request.POST.get("expected_state")
+        if request.method == "POST" and case_action.form_class.checks_state and expected and expected != case.state:
+            # Someone else moved the case since this form was shown: say so on the case page, as it is now.
+            messages.error(request, services.stale_message(case, expected))
             return HttpResponseRedirect(case_url)
         form = case_action.form_class(request.POST or None, case=case, user=request.user)
         if request.method == "POST" and form.is_valid():

@@ -19,6 +19,8 @@ class ActionForm(forms.Form):
     """A form for one action on one case. `perform()` calls the service and returns the success message."""
 
     expected_state = forms.CharField(widget=forms.HiddenInput, required=False)
+    #: Refuse a submission made against a state the case has since left (not for idempotent recordings).
+    checks_state = True
 
     def __init__(self, *args, case, user, **kwargs):
         self.case, self.user = case, user

@@ -106,18 +106,19 @@ def case_lock(case_id: int, *, expected_state: str | None = None) -> Enforcement
     except EnforcementCase.DoesNotExist:
         raise NotFound(_("There is no enforcement case %(id)s.") % {"id": case_id}) from None
     if expected_state is not None and case.state != expected_state:
-        raise StaleCase(
-            _(
-                "Case %(number)s changed while you were looking at it: it is now %(state)s, not %(expected)s. "
-                "Reload the page and check before acting again."
-            )
-            % {
-                "number": case.case_number,
-                "state": case.get_state_display(),
-                "expected": CaseState(expected_state).label if expected_state in CaseState.values else expected_state,
-            }
-        )
+        raise StaleCase(stale_message(case, expected_state))
     return case
+
+
+def stale_message(case: EnforcementCase, expected_state: str) -> str:
+    return _(
+        "Case %(number)s changed while you were looking at it: it is now %(state)s, not %(expected)s. "
+        "Check it again before acting."
+    ) % {
+        "number": case.case_number,
+        "state": case.get_state_display(),
+        "expected": CaseState(expected_state).label if expected_state in CaseState.values else expected_state,
+    }
 
 
 def transition_refusal(case: EnforcementCase, transition: str, actor) -> Conflict | Forbidden | None:

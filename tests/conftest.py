@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone, translation
 
 from enforcement import services
@@ -40,6 +41,12 @@ def _english():
     """Messages are asserted in English; the Chinese translations are tested through the public pages."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def client():
+    """The test client, asking for English pages as the browser would with Accept-Language."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture

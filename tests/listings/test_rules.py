@@ -132,7 +132,9 @@ def test_seized_assets_that_cover_only_part_of_the_debt_do_not_bar_ground_one(wa
 )
 def test_listing_period_follows_the_grounds_and_extension(walk, grounds, extension, years):
     case = walk.defaulted()
-    decision = propose(walk, case, grounds=grounds, extension_years=extension, extension_reason="多次违反" * bool(extension))
+    decision = propose(
+        walk, case, grounds=grounds, extension_years=extension, extension_reason="多次违反" * bool(extension)
+    )
     approve(walk, decision)
     decision.refresh_from_db()
     today = timezone.localdate()
@@ -223,9 +225,12 @@ def test_the_proposer_cannot_sign_their_own_listing(walk, court):
     decision = propose(walk, walk.defaulted())
     with pytest.raises(Forbidden, match="another approver"):
         listing_services.listing_approve(
-            actor=walk.clerk, decision_id=decision.pk, decision_number="x", order_number="y",
+            actor=walk.clerk,
+            decision_id=decision.pk,
+            decision_number="x",
+            order_number="y",
             served_on=timezone.localdate(),
-        )  # fmt: skip
+        )
     assert approve(walk, decision).status == "in_force"
 
 
@@ -325,9 +330,12 @@ def test_payment_period_ending_on_a_holiday_runs_to_the_next_working_day(walk):
     case = walk.case(filed_on=datetime.date(2026, 9, 1))
     with time_machine.travel(datetime.datetime(2026, 9, 22, 10, tzinfo=datetime.UTC)):
         services.notice_record(
-            actor=walk.clerk, case_id=case.pk, served_on=datetime.date(2026, 9, 21), payment_days=10,
+            actor=walk.clerk,
+            case_id=case.pk,
+            served_on=datetime.date(2026, 9, 21),
+            payment_days=10,
             warns_listing=True,
-        )  # fmt: skip
+        )
     case.refresh_from_db()
     # 21 Sep + 10 days = 1 Oct, National Day; the holiday runs to 7 Oct, so the period ends on 8 Oct 2026.
     assert case.payment_due_on == datetime.date(2026, 10, 8)
