@@ -21,12 +21,20 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 def pytest_collection_modifyitems(config, items):
     if REQUIRE_SERVICES:
         return
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres", "pgsql")):
-        skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (CI always does)")
-        for item in items:
-            if "postgres" in item.keywords:
-                item.add_marker(skip)
+    needs = {
+        "postgres": (
+            os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql")),
+            "needs PostgreSQL: set DATABASE_URL=postgres://... (CI always does)",
+        ),
+        "broker": (
+            bool(os.environ.get("CELERY_BROKER_URL")),
+            "needs a broker: set CELERY_BROKER_URL=redis://... or amqp://... (CI always does)",
+        ),
+    }
+    for item in items:
+        for marker, (available, reason) in needs.items():
+            if marker in item.keywords and not available:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -34,6 +42,21 @@ def _services_are_real(django_db_blocker):
     if REQUIRE_SERVICES:
         with django_db_blocker.unblock():
             assert connection.vendor == "postgresql", f"REQUIRE_SERVICES=1 but the database is {connection.vendor}"
+
+
+@pytest.fixture
+def celery_worker():
+    """A real Celery worker (a thread of this process) consuming from the configured broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = True
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,33 @@
+"""The closing of a paid case travels through the real broker to a real Celery worker (CI: Redis + PostgreSQL)."""
+
+import time
+from decimal import Decimal
+
+import pytest
+from celery.signals import task_prerun
+
+from enforcement.models import CaseState
+
+pytestmark = [pytest.mark.postgres, pytest.mark.broker, pytest.mark.django_db(transaction=True)]
+
+
+def test_payment_in_full_is_closed_by_the_worker_through_the_broker(walk, celery_worker):
+    ran = []
+
+    def record(task=None, **kwargs):
+        ran.append((task.name, task.request.is_eager, task.request.hostname))
+
+    task_prerun.connect(record, weak=False)
+    case = walk.listed(amount_due=Decimal("800.00"))
+    walk.pay(case)  # commits; the closing task is published to the broker on commit
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        case.refresh_from_db()
+        if case.state == CaseState.CLOSED:
+            break
+        time.sleep(0.2)
+    assert (case.state, case.closed_reason) == (CaseState.CLOSED, "paid_in_full")
+    assert case.audit_entries.filter(action="remove", actor_name="system").count() == 1
+    task_prerun.disconnect(record)
+    assert [(name, eager) for name, eager, _host in ran] == [("enforcement.tasks.case_close_paid", False)]
+    assert ran[0][2] in celery_worker.hostname  # consumed by the worker, not run in-process
