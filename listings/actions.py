@@ -1,14 +1,12 @@
 """The listings app's actions and panels on the clerk's case page (registered into `enforcement.case_page`)."""
 
 from django import forms
-from django.contrib import admin
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enforcement import permissions
 from enforcement.actions import DateInput, today
-from enforcement.case_page import ActionForm, CaseAction, CasePanel, registry
+from enforcement.case_page import ActionForm, CaseAction, registry
 from enforcement.models import CaseState, ResponsiblePerson
 from enforcement.permissions import Role
 from enforcement.rules import Ground, LiftReason, RestrictionCategory
@@ -32,7 +30,7 @@ def has_role(user, case, role) -> bool:
     return permissions.has_role(user, case.court_id, role)
 
 
-def _labels(members, choices) -> str:
+def choice_labels(members, choices) -> str:
     return ", ".join(str(choices(m).label) for m in sorted(members, key=lambda m: list(choices).index(m)))
 
 
@@ -98,7 +96,7 @@ class RestrictionProposeForm(BoundPersonsMixin, ActionForm):
 def _order_summary(order) -> list[tuple[str, str]]:
     bound = ", ".join(f"{s.party.name} ({s.get_role_display()})" for s in order.bound.select_related("party"))
     return [
-        (_("Categories"), _labels(order.categories, RestrictionCategory)),
+        (_("Categories"), choice_labels(order.categories, RestrictionCategory)),
         (_("Binds"), bound),
         (_("Proposed by"), f"{order.proposed_by} ({order.proposed_at:%Y-%m-%d})"),
         (_("Facts"), order.facts),
@@ -215,7 +213,7 @@ def _listing_summary(decision) -> list[tuple[str, str]]:
         _("until performance") if decision.period_years is None else _("%(n)d years") % {"n": decision.period_years}
     )
     rows = [
-        (_("Grounds"), _labels(decision.grounds, Ground)),
+        (_("Grounds"), choice_labels(decision.grounds, Ground)),
         (_("Period"), period),
         (_("Grace period (months)"), str(decision.grace_months)),
         (_("Proposed by"), f"{decision.proposed_by} ({decision.proposed_at:%Y-%m-%d})"),
@@ -225,7 +223,7 @@ def _listing_summary(decision) -> list[tuple[str, str]]:
         rows.insert(2, (_("Extension"), f"{decision.extension_years}: {decision.extension_reason}"))
     companion = RestrictionOrder.objects.filter(listing=decision).first()
     if companion is not None:
-        rows += [(_("With restriction order on"), _labels(companion.categories, RestrictionCategory))]
+        rows += [(_("With restriction order on"), choice_labels(companion.categories, RestrictionCategory))]
     return rows
 
 
@@ -387,44 +385,6 @@ def can_publish(user, case) -> bool:
     )
 
 
-# --- panels and the case list's ground filter --------------------------------------------------------------------
-
-
-def _decisions_panel(case, user) -> dict:
-    decisions = list(case.listing_decisions.select_related("proposed_by", "approved_by").order_by("proposed_at"))
-    for decision in decisions:
-        decision.grounds_label = _labels(decision.grounds, Ground)
-    waiting = [d for d in decisions if d.status == "proposed" and d.proposed_by_id == user.pk]
-    return {"decisions": decisions, "waiting_for_other": waiting}
-
-
-def _orders_panel(case, user) -> dict:
-    orders = list(
-        case.restriction_orders.select_related("proposed_by", "approved_by")
-        .prefetch_related("bound__party")
-        .order_by("proposed_at")
-    )
-    for order in orders:
-        order.categories_label = _labels(order.categories, RestrictionCategory)
-    return {"orders": orders}
-
-
-class GroundFilter(admin.SimpleListFilter):
-    title = _("listing ground (in force)")
-    parameter_name = "ground"
-
-    def lookups(self, request, model_admin):
-        return Ground.choices
-
-    def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit() and int(self.value()) in Ground.values:
-            in_force = ListingDecision.objects.filter(
-                case=OuterRef("pk"), status="in_force", grounds__has=Ground(int(self.value()))
-            )
-            return queryset.filter(Exists(in_force))
-        return queryset
-
-
 A = CaseAction
 registry.action(
     A(
@@ -466,6 +426,3 @@ registry.action(
         style="danger",
     )
 )
-registry.panel(CasePanel(_("Restriction orders"), "admin/listings/panels/orders.html", _orders_panel, order=20))
-registry.panel(CasePanel(_("Listing decisions"), "admin/listings/panels/decisions.html", _decisions_panel, order=30))
-registry.list_filter(GroundFilter)

@@ -5,9 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from enforcement.admin import CourtScopedAdmin
 from enforcement.rules import Ground, RestrictionCategory
-from listings import actions  # noqa: F401 - registers the case page's listing actions and panels
-from listings.actions import GroundFilter
+from listings import actions, panels  # noqa: F401 - registers the case page's listing actions and panels
 from listings.models import ListingDecision, RestrictionOrder
+from listings.panels import GroundFilter
 
 
 class DecisionAdmin(CourtScopedAdmin):

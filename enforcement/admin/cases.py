@@ -1,16 +1,10 @@
-"""The clerk's site: every list scoped to the user's courts, every write through a service.
-
-Case pages are read-only dossiers; what a user may do to a case is offered as actions (see `case_page`),
-each a form that calls one service and shows its refusal as a message, never a 500.
-"""
+"""Cases, payments and the audit trail; the case page offers actions (see `enforcement.case_page`)."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -19,7 +13,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from enforcement import actions, identity, permissions, services
+from enforcement import actions, permissions, services
+from enforcement.admin.base import CourtScopedAdmin, _is_any_clerk, state_badge
 from enforcement.case_page import registry
 from enforcement.casenumbers import normalise_case_number
 from enforcement.errors import DomainError
@@ -31,228 +26,8 @@ from enforcement.models import (
     EnforcementCase,
     Party,
     Payment,
-    ResponsiblePerson,
-    StaffRole,
 )
 from enforcement.permissions import Role
-
-STATE_COLOURS = {
-    CaseState.JUDGMENT: "#6b7280",
-    CaseState.DEFAULTED: "#b45309",
-    CaseState.RESTRICTED: "#c2410c",
-    CaseState.LISTED: "#b91c1c",
-    CaseState.PAID: "#047857",
-    CaseState.CLOSED: "#374151",
-}
-
-
-def is_staff_member(user) -> bool:
-    return bool(user.is_active and user.is_staff and (user.is_superuser or permissions.court_ids(user)))
-
-
-def state_badge(case) -> str:
-    return format_html(
-        '<span class="state-badge" style="background:{}">{}</span>',
-        STATE_COLOURS.get(case.state, "#6b7280"),
-        case.get_state_display(),
-    )
-
-
-class CourtScopedAdmin(admin.ModelAdmin):
-    """Lists and pages limited to the courts where the user holds a role; nothing is edited or deleted here."""
-
-    court_path = "court"
-
-    def court_id_of(self, obj) -> int:
-        return obj.court_id
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        courts = permissions.court_ids(request.user)
-        return queryset if courts is None else queryset.filter(**{f"{self.court_path}__in": courts})
-
-    def has_module_permission(self, request) -> bool:
-        return is_staff_member(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        if not is_staff_member(request.user):
-            return False
-        return obj is None or permissions.has_role(request.user, self.court_id_of(obj))
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-# --- courts and staff --------------------------------------------------------------------------------------------
-
-
-class SuperuserEditsAdmin(admin.ModelAdmin):
-    def has_module_permission(self, request) -> bool:
-        return is_staff_member(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_staff_member(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(Court)
-class CourtAdmin(SuperuserEditsAdmin):
-    list_display = ["code", "name", "name_en", "level", "province", "higher_court"]
-    list_filter = ["level", "province"]
-    search_fields = ["name", "name_en", "code"]
-    autocomplete_fields = ["higher_court"]
-
-
-class StaffRoleInline(admin.TabularInline):
-    model = StaffRole
-    extra = 1
-    autocomplete_fields = ["court"]
-
-
-admin.site.unregister(get_user_model())
-
-
-@admin.register(get_user_model())
-class StaffUserAdmin(UserAdmin):
-    inlines = [StaffRoleInline]
-    list_display = ["username", "first_name", "last_name", "is_active", "is_staff", "is_superuser", "roles"]
-
-    @admin.display(description=_("roles"))
-    def roles(self, user) -> str:
-        return ", ".join(f"{r.get_role_display()} @ {r.court.code}" for r in user.court_roles.select_related("court"))
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        permissions.forget(form.instance)
-
-
-# --- parties -----------------------------------------------------------------------------------------------------
-
-
-class ResponsiblePersonInline(admin.TabularInline):
-    model = ResponsiblePerson
-    fk_name = "organisation"
-    extra = 1
-    autocomplete_fields = ["person"]
-    verbose_name_plural = _("responsible persons (bound by the organisation's restriction orders)")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return obj is not None and obj.kind == Party.Kind.ORGANISATION and _is_any_clerk(request.user)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self.has_add_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self.has_add_permission(request, obj)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_staff_member(request.user)
-
-
-def _is_any_clerk(user) -> bool:
-    return permissions.court_ids(user, Role.CLERK) != set()
-
-
-@admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "masked_id", "sex", "birth_date"]
-    list_filter = ["kind", "id_type"]
-    search_fields = ["^name", "=id_number"]
-    fields = ["kind", "name", "id_type", "id_number", "sex", "birth_date", "address", "phone"]
-    inlines = [ResponsiblePersonInline]
-    show_full_result_count = False
-
-    @admin.display(description=_("ID number"), ordering="id_number")
-    def masked_id(self, party) -> str:
-        return party.masked_id_number
-
-    def get_queryset(self, request):
-        """Parties of the user's courts' cases (and their organisations' responsible persons), and new ones."""
-        parties = super().get_queryset(request)
-        courts = permissions.court_ids(request.user)
-        if courts is None:
-            return parties
-        in_courts = EnforcementCase.objects.filter(court_id__in=courts)
-        return parties.filter(
-            Exists(in_courts.filter(debtor=OuterRef("pk")))
-            | Exists(in_courts.filter(creditor=OuterRef("pk")))
-            | Exists(in_courts.filter(debtor__responsible_persons__person=OuterRef("pk")))
-            | ~Exists(EnforcementCase.objects.filter(Q(debtor=OuterRef("pk")) | Q(creditor=OuterRef("pk"))))
-        )
-
-    def get_search_results(self, request, queryset, search_term):
-        """An exact ID number finds the party in any court (the clerk knows it); names only in the user's."""
-        term = search_term.strip()
-        results, duplicates = super().get_search_results(request, queryset, term)
-        number = identity.normalise(term)
-        if len(number) >= 8 and any(ch.isdigit() for ch in number):
-            results = results | Party.objects.filter(id_number=number)
-        return results, duplicates
-
-    def has_module_permission(self, request) -> bool:
-        return is_staff_member(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_staff_member(request.user) and (obj is None or self.get_queryset(request).filter(pk=obj.pk).exists())
-
-    def has_add_permission(self, request) -> bool:
-        return _is_any_clerk(request.user)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return _is_any_clerk(request.user) and (obj is None or self.has_view_permission(request, obj))
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def save_model(self, request, obj, form, change):
-        data = {name: form.cleaned_data[name] for name in self.fields if name in form.cleaned_data}
-        if change:
-            services.party_update(actor=request.user, party_id=obj.pk, **data)
-        else:
-            obj.pk = services.party_create(actor=request.user, **data).pk
-
-    def save_formset(self, request, form, formset, change):
-        """Responsible persons are added and removed through the services (the admin's change log is kept)."""
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        deleted = set(formset.deleted_forms) if formset.can_delete else set()
-        for inline_form in formset.forms:
-            link = inline_form.instance
-            if inline_form in deleted:
-                if link.pk:
-                    services.responsible_person_remove(actor=request.user, link_id=link.pk)
-                    formset.deleted_objects.append(link)
-                continue
-            if not inline_form.has_changed():
-                continue
-            if link.pk:
-                services.responsible_person_remove(actor=request.user, link_id=link.pk)
-            data = inline_form.cleaned_data
-            formset.new_objects.append(
-                services.responsible_person_add(
-                    actor=request.user, organisation_id=form.instance.pk, person_id=data["person"].pk, role=data["role"]
-                )
-            )
-
 
 # --- cases -------------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,39 @@
+"""Restriction orders and listing decisions: propose, sign (four eyes), refuse, publish, expire, revoke, lift.
+
+Every function locks the case first (`enforcement.services.case_lock`), then the decision rows, so two clerks
+acting on one case queue in the same order. Case state changes go through `enforcement.services.case_transition`.
+"""
+
+from listings.services.common import LISTABLE_STATES, listing_period_years, listing_refusals
+from listings.services.decisions import (
+    listing_approve,
+    listing_expire,
+    listing_propose,
+    listing_publish_due,
+    listing_reject,
+    listing_revoke,
+)
+from listings.services.endings import sanctions_end
+from listings.services.restrictions import (
+    restriction_order_approve,
+    restriction_order_lift,
+    restriction_order_propose,
+    restriction_order_reject,
+)
+
+__all__ = [
+    "LISTABLE_STATES",
+    "listing_approve",
+    "listing_expire",
+    "listing_period_years",
+    "listing_propose",
+    "listing_publish_due",
+    "listing_refusals",
+    "listing_reject",
+    "listing_revoke",
+    "restriction_order_approve",
+    "restriction_order_lift",
+    "restriction_order_propose",
+    "restriction_order_reject",
+    "sanctions_end",
+]

@@ -1,0 +1,133 @@
+"""Restriction orders: propose, sign (four eyes), refuse, lift."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enforcement.errors import Conflict, InvalidInput, RuleViolation
+from enforcement.models import CaseState
+from enforcement.permissions import Role
+from enforcement.rules import LiftReason
+from enforcement.services import audit_write, case_lock, case_transition
+from listings.models import ListingDecision, RestrictionOrder
+from listings.services.common import (
+    _active,
+    _add_subjects,
+    _categories,
+    _document_number,
+    _get_locked,
+    _require_four_eyes,
+    _require_role,
+    _served_on,
+)
+
+# --- restriction orders ------------------------------------------------------------------------------------------
+
+
+def restriction_order_propose(
+    *, actor, case_id: int, categories, facts: str = "", responsible_ids=None, expected_state=None
+) -> RestrictionOrder:
+    """A clerk proposes a restriction order for a defaulted debtor (and an organisation's responsible persons)."""
+    chosen = _categories(categories)
+    with transaction.atomic():
+        case = case_lock(case_id, expected_state=expected_state)
+        _require_role(actor, case, Role.CLERK)
+        if case.state != CaseState.DEFAULTED:
+            raise Conflict(
+                _("A restriction order is proposed for a defaulted debtor; this case is %(state)s.")
+                % {"state": case.get_state_display()}
+            )
+        if _active(RestrictionOrder, case).exists() or _active(ListingDecision, case).exists():
+            raise Conflict(_("A restriction order or listing decision is already pending or in force for this case."))
+        order = RestrictionOrder.objects.create(case=case, categories=chosen, facts=facts, proposed_by=actor)
+        bound = _add_subjects(order, case, responsible_ids)
+        audit_write(
+            case=case,
+            actor=actor,
+            action="restriction_order_propose",
+            reason=facts,
+            detail={"order_id": order.pk, "categories": sorted(chosen), "bound_party_ids": bound},
+        )
+    return order
+
+
+def restriction_order_approve(
+    *, actor, order_id: int, order_number: str, served_on: datetime.date, expected_state=None
+) -> RestrictionOrder:
+    """An approver signs the order: it is in force and the case is `restricted`."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        case, order = _get_locked(RestrictionOrder, order_id, expected_case_state=expected_state)
+        _require_role(actor, case, Role.APPROVER)
+        _require_four_eyes(actor, order)
+        if order.listing_id:
+            raise Conflict(_("This order was proposed with a listing decision; it is signed with that decision."))
+        if order.status != RestrictionOrder.Status.PROPOSED:
+            raise Conflict(_("This order is %(s)s, not awaiting signature.") % {"s": order.get_status_display()})
+        order.approve(
+            approved_by=actor,
+            decided_on=today,
+            order_number=_document_number(order_number, "order_number"),
+            served_on=_served_on(served_on, today),
+        )
+        order.save()
+        case_transition(
+            case=case,
+            transition="restrict",
+            actor=actor,
+            detail={
+                "order_id": order.pk,
+                "order_number": order.order_number,
+                "categories": sorted(order.categories),
+            },
+        )
+    return order
+
+
+def restriction_order_reject(*, actor, order_id: int, reason: str) -> RestrictionOrder:
+    if not reason.strip():
+        raise InvalidInput(_("Say why the order is refused."), field="reason")
+    with transaction.atomic():
+        case, order = _get_locked(RestrictionOrder, order_id)
+        _require_role(actor, case, Role.APPROVER)
+        if order.listing_id:
+            raise Conflict(_("This order was proposed with a listing decision; refuse that decision instead."))
+        if order.status != RestrictionOrder.Status.PROPOSED:
+            raise Conflict(_("This order is %(s)s, not awaiting signature.") % {"s": order.get_status_display()})
+        order.reject(approved_by=actor, reason=reason)
+        order.save()
+        audit_write(
+            case=case,
+            actor=actor,
+            action="restriction_order_reject",
+            reason=reason,
+            detail={"order_id": order.pk},
+        )
+    return order
+
+
+def restriction_order_lift(
+    *, actor, order_id: int, reason: str, note: str = "", expected_state=None
+) -> RestrictionOrder:
+    """Lift a restriction order on security or the creditor's consent (payment lifts it by itself)."""
+    if reason not in (LiftReason.SECURITY_GIVEN, LiftReason.CREDITOR_CONSENT):
+        raise InvalidInput(_("An order is lifted here on security given or the creditor's consent."), field="reason")
+    with transaction.atomic():
+        case, order = _get_locked(RestrictionOrder, order_id, expected_case_state=expected_state)
+        _require_role(actor, case, Role.APPROVER)
+        if order.status != RestrictionOrder.Status.IN_FORCE:
+            raise Conflict(_("This order is %(s)s, not in force.") % {"s": order.get_status_display()})
+        if case.state == CaseState.LISTED:
+            raise RuleViolation(_("A listed debtor must stay restricted: end or revoke the listing first."))
+        order.lift(at=timezone.now(), reason=reason, note=note)
+        order.save()
+        case_transition(
+            case=case,
+            transition="lift",
+            actor=actor,
+            reason=f"{LiftReason(reason).label}. {note}".strip(),
+            detail={"order_id": order.pk, "lift_reason": reason},
+        )
+    return order
