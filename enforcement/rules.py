@@ -130,4 +130,5 @@ LEGAL_BASIS = {
     "restriction_order_propose": RESTRICTION_PROVISIONS,
     "restriction_order_reject": RESTRICTION_PROVISIONS,
     "restriction_order_lift": RESTRICTION_PROVISIONS,
+    "temporary_lift_grant": RESTRICTION_PROVISIONS,
 }

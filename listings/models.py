@@ -236,3 +236,50 @@ class RestrictionSubject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party.name} ({self.get_role_display()})"
+
+
+class TemporaryLift(models.Model):
+    """A temporary lift of a travel restriction: at most a month, for a serious reason, signed by an approver.
+
+    While it covers a day, carriers are told the debtor may travel in its categories that day.
+    """
+
+    class Reason(models.TextChoices):
+        ILLNESS = "illness", _("Serious illness (own or close relative's)")
+        FUNERAL = "funeral", _("Funeral of a close relative")
+        OFFICIAL_DUTY = "official_duty", _("Official duty")
+        EXAM = "exam", _("Examination")
+
+    order = models.ForeignKey(
+        RestrictionOrder, on_delete=models.PROTECT, related_name="temporary_lifts", verbose_name=_("restriction order")
+    )
+    categories = ChoiceSetField(
+        verbose_name=_("travel categories lifted"),
+        choices_class=RestrictionCategory,
+        help_text=_("Only travel categories can be lifted temporarily."),
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until (inclusive)"))
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    note = models.TextField(_("details"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by")
+    )
+    approved_at = models.DateTimeField(_("approved at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("temporary lift")
+        verbose_name_plural = _("temporary lifts")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="templift_dates_ordered"
+            )
+        ]
+        indexes = [models.Index(fields=["order", "ends_on"], name="templift_order_ends_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on} - {self.ends_on} ({self.get_reason_display()})"
+
+    def covers(self, day, category) -> bool:
+        return self.starts_on <= day <= self.ends_on and category in self.categories

@@ -20,6 +20,7 @@ from listings.services.restrictions import (
     restriction_order_propose,
     restriction_order_reject,
 )
+from listings.services.temporary_lifts import temporary_lift_grant
 
 __all__ = [
     "LISTABLE_STATES",
@@ -36,4 +37,5 @@ __all__ = [
     "restriction_order_propose",
     "restriction_order_reject",
     "sanctions_end",
+    "temporary_lift_grant",
 ]

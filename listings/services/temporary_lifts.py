@@ -1,0 +1,75 @@
+"""Temporary lifts of travel restrictions (illness, funeral, official duty, exam): at most a month, by an approver."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from enforcement import rules
+from enforcement.errors import Conflict, InvalidInput
+from enforcement.permissions import Role
+from enforcement.rules import RestrictionCategory
+from enforcement.services import audit_write
+from listings.models import RestrictionOrder, TemporaryLift
+from listings.services.common import _get_locked, _require_role
+
+
+def temporary_lift_grant(
+    *,
+    actor,
+    order_id: int,
+    categories,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    reason: str,
+    note: str = "",
+) -> TemporaryLift:
+    """An approver lets a restricted debtor travel for a serious reason, for at most a month."""
+    chosen = frozenset(RestrictionCategory(c) for c in (categories or ()))
+    if not chosen:
+        raise InvalidInput(_("Choose the travel categories to lift."), field="categories")
+    if not chosen <= rules.TRAVEL_CATEGORIES:
+        raise InvalidInput(_("Only travel categories can be lifted temporarily."), field="categories")
+    if reason not in TemporaryLift.Reason.values:
+        raise InvalidInput(_("Choose the reason: illness, funeral, official duty or an exam."), field="reason")
+    if ends_on < starts_on:
+        raise InvalidInput(_("The lift cannot end before it starts."), field="ends_on")
+    if starts_on < timezone.localdate():
+        raise InvalidInput(_("A temporary lift cannot start in the past."), field="starts_on")
+    max_days = rules.get("temporary_lift_max_days")
+    if (ends_on - starts_on).days + 1 > max_days:
+        raise InvalidInput(
+            _("A temporary lift lasts at most %(n)d days (one month).") % {"n": max_days}, field="ends_on"
+        )
+    with transaction.atomic():
+        case, order = _get_locked(RestrictionOrder, order_id)
+        _require_role(actor, case, Role.APPROVER)
+        if order.status != RestrictionOrder.Status.IN_FORCE:
+            raise Conflict(_("This order is %(s)s, not in force.") % {"s": order.get_status_display()})
+        restricted = chosen & order.categories
+        if not restricted:
+            raise InvalidInput(_("The order does not restrict these categories."), field="categories")
+        lift = TemporaryLift.objects.create(
+            order=order,
+            categories=restricted,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason,
+            note=note,
+            approved_by=actor,
+        )
+        audit_write(
+            case=case,
+            actor=actor,
+            action="temporary_lift_grant",
+            reason=f"{TemporaryLift.Reason(reason).label}. {note}".strip(),
+            detail={
+                "order_id": order.pk,
+                "lift_id": lift.pk,
+                "categories": sorted(restricted),
+                "starts_on": starts_on.isoformat(),
+                "ends_on": ends_on.isoformat(),
+            },
+        )
+    return lift
