@@ -1,10 +1,13 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = "Enforcement Registry"
-admin.site.site_title = "Enforcement Registry"
-admin.site.index_title = "Court administration"
+admin.site.site_header = _("Enforcement Registry")
+admin.site.site_title = _("Enforcement Registry")
+admin.site.index_title = _("Court administration")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("listings.urls")),
 ]
