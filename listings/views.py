@@ -1,7 +1,144 @@
-"""The public list's pages. Every page gets its data from `listings.selectors`, the one rule of what is public."""
+"""The public list's pages. Every page gets its data from `listings.selectors`, the one rule of what is public.
 
+A full ID number never appears in a URL, a page or a log line: a search by ID number is a POST (never
+redirected into a query string, never echoed back), and its result shows the number masked.
+"""
+
+import math
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.core import get_usage, is_ratelimited
+
+from enforcement import identity
+from enforcement.rules import Ground
+from listings import opendata, stats
+from listings.charts import horizontal_bars, monthly_columns, share_bar
+from listings.search import NAME_ONLY_MAX_PAGES, SearchForm, search
+from listings.selectors import public_entry
+
+SEARCH_FIELDS = ("name", "case_number", "province", "court", "kind")  # everything but the ID number
 
 
+def _limited(request, group: str, rate: str) -> bool:
+    return is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
+
+
+def rate_limited(request, exception=None, *, group: str = "search", rate: str | None = None):
+    """HTTP 429 with a page that says when to try again."""
+    usage = get_usage(request, group=group, key="ip", rate=rate or settings.PUBLIC_SEARCH_RATE, increment=False)
+    retry_after = max(1, math.ceil(usage["time_left"])) if usage else 60
+    response = render(request, "listings/429.html", {"retry_after": retry_after}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+@sensitive_post_parameters("id_number")
+@require_http_methods(["GET", "POST"])
 def home(request):
-    return render(request, "listings/home.html", {})
+    context = {"page": None, "masked_id": None}
+    if request.method == "POST":
+        if _limited(request, "search", settings.PUBLIC_SEARCH_RATE):
+            return rate_limited(request)
+        form = SearchForm(request.POST)
+        if form.is_valid():
+            if not form.cleaned_data["id_number"]:
+                # Post-redirect-get: a name or case number search gets a URL one can bookmark and page through.
+                params = {k: request.POST[k] for k in SEARCH_FIELDS if request.POST.get(k)}
+                return HttpResponseRedirect(f"{reverse('listings:home')}?{urlencode(params)}")
+            context["page"] = search(form.cleaned_data)
+            context["masked_id"] = identity.mask_id_number(form.cleaned_data["id_number"])
+            # The number typed is not sent back into the form.
+            form = SearchForm(initial={k: form.cleaned_data[k] for k in SEARCH_FIELDS if form.cleaned_data.get(k)})
+    elif any(request.GET.get(k) for k in SEARCH_FIELDS):
+        if _limited(request, "search", settings.PUBLIC_SEARCH_RATE):
+            return rate_limited(request)
+        form = SearchForm({k: request.GET.get(k, "") for k in SEARCH_FIELDS})
+        if form.is_valid():
+            after = request.GET.get("after", "")
+            page_number = request.GET.get("page", "1")
+            context["page"] = search(
+                form.cleaned_data,
+                after=int(after) if after.isdigit() else None,
+                page_number=min(int(page_number), 10_000) if page_number.isdigit() else 1,
+            )
+            if context["page"].next_cursor:
+                params = {k: request.GET[k] for k in SEARCH_FIELDS if request.GET.get(k)}
+                params |= {"after": context["page"].next_cursor, "page": context["page"].page_number + 1}
+                context["next_url"] = f"{reverse('listings:home')}?{urlencode(params)}"
+    else:
+        form = SearchForm()
+    context["form"] = form
+    context["name_only_max"] = NAME_ONLY_MAX_PAGES
+    context["is_name_only"] = form.is_bound and form.is_valid() and form.is_name_only
+    return render(request, "listings/home.html", context)
+
+
+@require_GET
+def entry(request, pk: int):
+    if _limited(request, "page", settings.PUBLIC_PAGE_RATE):
+        return rate_limited(request, group="page", rate=settings.PUBLIC_PAGE_RATE)
+    found = public_entry(pk)
+    if found is None:
+        # Never listed, not yet published, or removed: the same answer, which reveals nothing.
+        raise Http404(_("This entry is not on the list."))
+    return render(request, "listings/entry.html", {"entry": found})
+
+
+@require_GET
+def statistics(request):
+    figures = stats.current()
+    chinese = (get_language() or "").startswith("zh")
+    month_labels = [date_format(m, "Y-m") for m in figures["months"]]
+    courts = [(en if (en and not chinese) else zh, n) for zh, en, n in figures["by_court"]]
+    grounds = [(str(Ground(code).label), n) for code, n in figures["by_ground"]]
+    charts = {
+        "months": monthly_columns(
+            month_labels,
+            [(_("Listed"), figures["listed_per_month"]), (_("Removed"), figures["removed_per_month"])],
+            title=_("Entries listed and removed per month"),
+        ),
+        "courts": horizontal_bars(courts, title=_("Currently listed, by court")),
+        "grounds": horizontal_bars(grounds, title=_("Currently listed, by ground"), colour="#2563eb"),
+        "paid": share_bar(
+            figures["paid_share"],
+            title=_("Share of published entries removed because the debtor paid or settled"),
+            label=_("%(share)s%% paid or settled after listing") % {"share": figures["paid_share"]},
+        ),
+    }
+    rows = {
+        "months": list(zip(month_labels, figures["listed_per_month"], figures["removed_per_month"], strict=True)),
+        "courts": courts,
+        "grounds": grounds,
+    }
+    return render(request, "listings/statistics.html", {"stats": figures, "charts": charts, "rows": rows})
+
+
+@require_GET
+def open_data(request):
+    return render(
+        request,
+        "listings/open_data.html",
+        {"files": opendata.latest_files(), "fields": opendata.FIELDS},
+    )
+
+
+@require_GET
+def open_data_file(request, fmt: str):
+    path = opendata.latest_files().get(fmt)
+    if path is None:
+        raise Http404(_("The open-data file has not been generated yet."))
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=path.name,
+        content_type=opendata.CONTENT_TYPES[fmt],
+    )

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "csp",
     "config",
     "enforcement",
     "listings",
@@ -34,6 +35,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SiteCSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -135,6 +138,39 @@ REST_FRAMEWORK = {
 }
 
 LOGIN_URL = "admin:login"
+
+# --- Security headers on every page (production adds HSTS and secure cookies).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- Cache: rate limits and statistics. Use Redis in production so every web worker shares the counts.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# --- Rate limits of the public pages, per client address (django-ratelimit). A person never meets them;
+# a scraper soon does. Behind a proxy, set RATELIMIT_IP_META_KEY to the header that carries the client address.
+PUBLIC_SEARCH_RATE = env("PUBLIC_SEARCH_RATE", default="30/m")
+PUBLIC_PAGE_RATE = env("PUBLIC_PAGE_RATE", default="120/m")
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+RATELIMIT_VIEW = "listings.views.rate_limited"
+
+# --- Open data: files regenerated daily, served from here.
+OPEN_DATA_ROOT = env.path("OPEN_DATA_ROOT", default=str(BASE_DIR / "var" / "open-data"))
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,108 @@
+"""Server-rendered SVG charts: no script, nothing fetched, readable with a screen reader through their title and
+the table printed beside each. Labels are escaped; colours are SVG presentation attributes (no inline CSS, so
+the strict content security policy holds)."""
+
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+PALETTE = ("#9b1c1c", "#2563eb", "#059669", "#d97706")
+
+
+def _n(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _svg(width: int, height: int, title: str, body: str) -> SafeString:
+    return mark_safe(  # noqa: S308 - every label below went through escape() or format_html()
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>{body}</svg>'
+    )
+
+
+def horizontal_bars(items: list[tuple[str, int]], *, title: str, colour: str = PALETTE[0]) -> SafeString:
+    """One bar per (label, value), in the order given; each label sits above its bar, so long names fit."""
+    width, bar_height, row = 720, 18, 46
+    height = max(1, len(items)) * row + 6
+    peak = max((value for _, value in items), default=0) or 1
+    parts = []
+    for i, (label, value) in enumerate(items):
+        y = 6 + i * row
+        length = int((width - 70) * value / peak)
+        parts.append(
+            format_html(
+                '<text x="0" y="{}" font-size="13" fill="#374151">{}</text>'
+                '<rect x="0" y="{}" width="{}" height="{}" fill="{}" rx="2"></rect>'
+                '<text x="{}" y="{}" font-size="13" fill="#111827">{}</text>',
+                y + 13,
+                label,
+                y + 18,
+                max(length, 1),
+                bar_height,
+                colour,
+                length + 6,
+                y + 18 + bar_height - 4,
+                value,
+            )  # fmt: skip
+        )
+    return _svg(width, height, title, "".join(parts))
+
+
+def monthly_columns(months: list[str], series: list[tuple[str, list[int]]], *, title: str) -> SafeString:
+    """Side-by-side columns per month, one colour per series, with a legend."""
+    width, height, left, bottom, top = 720, 280, 40, 40, 30
+    plot_width, plot_height = width - left - 10, height - bottom - top
+    peak = max((v for _, values in series for v in values), default=0) or 1
+    slot = plot_width / max(1, len(months))
+    column = (slot - 8) / max(1, len(series))
+    parts = [format_html('<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#9ca3af"></line>', left, top + plot_height,
+                         width - 10, top + plot_height)]  # fmt: skip
+    for s, (name, values) in enumerate(series):
+        colour = PALETTE[s % len(PALETTE)]
+        parts.append(
+            format_html(
+                '<rect x="{}" y="6" width="12" height="12" fill="{}"></rect>'
+                '<text x="{}" y="16" font-size="12" fill="#374151">{}</text>',
+                left + s * 150,
+                colour,
+                left + s * 150 + 16,
+                name,
+            )  # fmt: skip
+        )
+        for m, value in enumerate(values):
+            bar = plot_height * value / peak
+            x = left + m * slot + 4 + s * column
+            parts.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}: {}</title></rect>',
+                    _n(x),
+                    _n(top + plot_height - bar),
+                    _n(max(column - 2, 1)),
+                    _n(bar),
+                    colour,
+                    name,
+                    value,
+                )  # fmt: skip
+            )
+    for m, label in enumerate(months):
+        parts.append(
+            format_html(
+                '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#374151">{}</text>',
+                _n(left + m * slot + slot / 2),
+                height - bottom + 16,
+                label,
+            )  # fmt: skip
+        )
+    return _svg(width, height, title, "".join(parts))
+
+
+def share_bar(share: float, *, title: str, label: str) -> SafeString:
+    """A single bar filled to `share` percent."""
+    width, height = 720, 56
+    filled = int((width - 4) * max(0.0, min(share, 100.0)) / 100)
+    body = format_html(
+        '<rect x="2" y="8" width="{}" height="26" fill="#e5e7eb" rx="3"></rect>'
+        '<rect x="2" y="8" width="{}" height="26" fill="{}" rx="3"></rect>'
+        '<text x="8" y="52" font-size="13" fill="#111827">{}</text>',
+        width - 4, filled, PALETTE[2], label,
+    )  # fmt: skip
+    return _svg(width, height, title, body)

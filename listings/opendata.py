@@ -1,0 +1,128 @@
+"""The open-data files: the current public list as CSV and JSON Lines, with the same masking as every page.
+
+Regenerated daily by `listings.tasks.open_data_export`; written row by row from a server-side cursor (constant
+memory however long the list), to a temporary file renamed into place, so a download never sees half a file.
+"""
+
+import csv
+import datetime
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from listings.selectors import PublicEntry, public_listings, to_public_entry
+
+PREFIX = "dishonest-debtors-"
+FORMATS = ("csv", "jsonl")
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
+KEEP_DAYS = 7
+
+# (key, description) of every field, in file order: the open-data page documents them.
+FIELDS = [
+    ("entry_id", _("Number of the entry on this site (its page is /entries/<entry_id>/).")),
+    ("kind", _("person or organisation.")),
+    ("name", _("Name of the debtor.")),
+    ("sex", _("M or F; empty for organisations.")),
+    ("age", _("Age in whole years on the day the file was made; empty for organisations.")),
+    ("id_number", _("A person's ID number masked (first 10 characters, ****, last 4); an organisation's USCC.")),
+    ("legal_representative", _("An organisation's legal representative; empty for persons.")),
+    ("court", _("The enforcing court.")),
+    ("province", _("GB/T 2260 code of the court's province.")),
+    ("case_number", _("Enforcement case number.")),
+    ("filed_on", _("Day the case was filed (YYYY-MM-DD).")),
+    ("basis_issuer", _("Who issued the document being enforced.")),
+    ("basis_number", _("Number of the document being enforced.")),
+    ("obligation", _("What the document obliges the debtor to do.")),
+    ("currency", _("ISO 4217 currency of the amounts.")),
+    ("amount_due", _("Amount the debtor must pay.")),
+    ("amount_performed", _("Amount paid so far.")),
+    ("amount_unperformed", _("Amount still unpaid.")),
+    ("grounds", _("Grounds for listing, codes 1-6 separated by ';' (see the page of grounds).")),
+    ("published_on", _("Day the entry was published (YYYY-MM-DD).")),
+    ("restricted_categories", _("Consumption restrictions in force, codes separated by ';'.")),
+]
+
+
+def row(entry: PublicEntry) -> dict:
+    return {
+        "entry_id": entry.id,
+        "kind": entry.kind,
+        "name": entry.name,
+        "sex": entry.sex,
+        "age": "" if entry.age is None else entry.age,
+        "id_number": entry.id_number_masked,
+        "legal_representative": entry.legal_representative,
+        "court": entry.court_name,
+        "province": entry.province,
+        "case_number": entry.case_number,
+        "filed_on": entry.filed_on.isoformat(),
+        "basis_issuer": entry.basis_issuer,
+        "basis_number": entry.basis_number,
+        "obligation": entry.obligation,
+        "currency": entry.currency,
+        "amount_due": str(entry.amount_due),
+        "amount_performed": str(entry.amount_performed),
+        "amount_unperformed": str(entry.amount_unperformed),
+        "grounds": ";".join(str(g) for g in entry.grounds),
+        "published_on": entry.published_on.isoformat(),
+        "restricted_categories": ";".join(entry.restricted_categories),
+    }
+
+
+def directory() -> Path:
+    path = Path(settings.OPEN_DATA_ROOT)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def export(*, today: datetime.date | None = None, chunk_size: int = 2000) -> dict[str, Path]:
+    """Write today's files and remove those older than a week. Returns {format: path}."""
+    today = today or timezone.localdate()
+    folder = directory()
+    targets = {fmt: folder / f"{PREFIX}{today.isoformat()}.{fmt}" for fmt in FORMATS}
+    temporary = {fmt: tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".part", encoding="utf-8",
+                                                  newline="") for fmt in FORMATS}  # fmt: skip
+    try:
+        # Excel opens UTF-8 CSV correctly only with a byte-order mark.
+        temporary["csv"].write("\ufeff")
+        writer = csv.DictWriter(temporary["csv"], fieldnames=[key for key, _ in FIELDS])
+        writer.writeheader()
+        rows = public_listings().order_by("pk").iterator(chunk_size=chunk_size)
+        for decision in rows:
+            record = row(to_public_entry(decision, today=today))
+            writer.writerow(record)
+            temporary["jsonl"].write(json.dumps(record, ensure_ascii=False) + "\n")
+        for fmt, handle in temporary.items():
+            handle.close()
+            os.replace(handle.name, targets[fmt])
+    finally:
+        for handle in temporary.values():
+            handle.close()
+            if os.path.exists(handle.name):
+                os.unlink(handle.name)
+    _prune(folder, today)
+    return targets
+
+
+def _prune(folder: Path, today: datetime.date) -> None:
+    oldest = (today - datetime.timedelta(days=KEEP_DAYS)).isoformat()
+    for path in folder.glob(f"{PREFIX}*"):
+        day = path.stem.removeprefix(PREFIX)
+        if day < oldest:
+            path.unlink(missing_ok=True)
+
+
+def latest_files() -> dict[str, Path]:
+    """The newest complete file of each format."""
+    folder = directory()
+    found = {}
+    for fmt in FORMATS:
+        files = sorted(folder.glob(f"{PREFIX}*.{fmt}"))
+        if files:
+            found[fmt] = files[-1]
+    return found

@@ -1,0 +1,112 @@
+"""Searching the public list: by name, by full ID number (or USCC), by case number; filtered by court, province
+and kind. Keyset pagination (newest listing first, `id < cursor`): no OFFSET scan and no COUNT over the table.
+
+A full ID number is matched exactly against the stored number and never echoed: the page shows it masked.
+"""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from enforcement import identity
+from enforcement.casenumbers import normalise_case_number
+from enforcement.models import Court, Party, Province
+from listings.selectors import PublicEntry, public_listings, to_public_entry
+
+PAGE_SIZE = 20
+#: A search by name alone may page this far and no further: enough for a person, too little for a scraper.
+NAME_ONLY_MAX_PAGES = 5
+
+
+class SearchForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    id_number = forms.CharField(
+        label=_("ID number or unified social credit code"),
+        max_length=32,
+        required=False,
+        help_text=_("The full number; it is shown masked."),
+    )
+    case_number = forms.CharField(label=_("Case number"), max_length=40, required=False)
+    province = forms.ChoiceField(label=_("Province"), required=False, choices=[("", _("All provinces"))])
+    court = forms.ModelChoiceField(
+        label=_("Court"), required=False, queryset=Court.objects.all(), empty_label=_("All courts")
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("Persons and organisations")), *Party.Kind.choices],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].choices = [("", _("All provinces")), *Province.choices]
+        self.fields["court"].queryset = Court.objects.filter(level__in=["basic", "intermediate", "high"]).order_by(
+            "code"
+        )
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_id_number(self) -> str:
+        number = identity.normalise(self.cleaned_data["id_number"])
+        if len(number) == 18 and number[:17].isdigit():
+            try:
+                identity.parse_resident_id(number)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(exc.messages) from None
+        return number
+
+    def clean_case_number(self) -> str:
+        return normalise_case_number(self.cleaned_data["case_number"])
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("name") or data.get("id_number") or data.get("case_number")):
+            raise forms.ValidationError(_("Enter a name, an ID number or a case number."), code="empty")
+        return data
+
+    @property
+    def is_name_only(self) -> bool:
+        return bool(self.cleaned_data.get("name")) and not (
+            self.cleaned_data.get("id_number") or self.cleaned_data.get("case_number")
+        )
+
+
+@dataclass
+class SearchPage:
+    entries: list[PublicEntry]
+    next_cursor: int | None
+    page_number: int
+    capped: bool  # a name-only search that reached its last allowed page while more results remain
+
+
+def search(data: dict, *, after: int | None = None, page_number: int = 1) -> SearchPage:
+    """One page of public entries matching the cleaned form data, newest listing first."""
+    rows = public_listings()
+    if data.get("id_number"):
+        rows = rows.filter(case__debtor__id_number=data["id_number"])
+    if data.get("case_number"):
+        rows = rows.filter(case__case_number=data["case_number"])
+    if data.get("name"):
+        rows = rows.filter(case__debtor__name=data["name"])
+    if data.get("court"):
+        rows = rows.filter(case__court=data["court"])
+    if data.get("province"):
+        rows = rows.filter(case__court__province=data["province"])
+    if data.get("kind"):
+        rows = rows.filter(case__debtor__kind=data["kind"])
+    if after:
+        rows = rows.filter(pk__lt=after)
+    found = list(rows.order_by("-pk")[: PAGE_SIZE + 1])
+    more = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    name_only = bool(data.get("name")) and not (data.get("id_number") or data.get("case_number"))
+    capped = more and name_only and page_number >= NAME_ONLY_MAX_PAGES
+    next_cursor = found[-1].pk if more and not capped else None
+    return SearchPage(
+        entries=[to_public_entry(row) for row in found],
+        next_cursor=next_cursor,
+        page_number=page_number,
+        capped=capped,
+    )
