@@ -42,7 +42,7 @@ def horizontal_bars(items: list[tuple[str, int]], *, title: str, colour: str = P
                 length + 6,
                 y + 18 + bar_height - 4,
                 value,
-            )  # fmt: skip
+            )
         )
     return _svg(width, height, title, "".join(parts))
 
@@ -54,8 +54,15 @@ def monthly_columns(months: list[str], series: list[tuple[str, list[int]]], *, t
     peak = max((v for _, values in series for v in values), default=0) or 1
     slot = plot_width / max(1, len(months))
     column = (slot - 8) / max(1, len(series))
-    parts = [format_html('<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#9ca3af"></line>', left, top + plot_height,
-                         width - 10, top + plot_height)]  # fmt: skip
+    parts = [
+        format_html(
+            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#9ca3af"></line>',
+            left,
+            top + plot_height,
+            width - 10,
+            top + plot_height,
+        )
+    ]
     for s, (name, values) in enumerate(series):
         colour = PALETTE[s % len(PALETTE)]
         parts.append(
@@ -66,7 +73,7 @@ def monthly_columns(months: list[str], series: list[tuple[str, list[int]]], *, t
                 colour,
                 left + s * 150 + 16,
                 name,
-            )  # fmt: skip
+            )
         )
         for m, value in enumerate(values):
             bar = plot_height * value / peak
@@ -81,7 +88,7 @@ def monthly_columns(months: list[str], series: list[tuple[str, list[int]]], *, t
                     colour,
                     name,
                     value,
-                )  # fmt: skip
+                )
             )
     for m, label in enumerate(months):
         parts.append(
@@ -90,7 +97,7 @@ def monthly_columns(months: list[str], series: list[tuple[str, list[int]]], *, t
                 _n(left + m * slot + slot / 2),
                 height - bottom + 16,
                 label,
-            )  # fmt: skip
+            )
         )
     return _svg(width, height, title, "".join(parts))
 
@@ -103,6 +110,9 @@ def share_bar(share: float, *, title: str, label: str) -> SafeString:
         '<rect x="2" y="8" width="{}" height="26" fill="#e5e7eb" rx="3"></rect>'
         '<rect x="2" y="8" width="{}" height="26" fill="{}" rx="3"></rect>'
         '<text x="8" y="52" font-size="13" fill="#111827">{}</text>',
-        width - 4, filled, PALETTE[2], label,
-    )  # fmt: skip
+        width - 4,
+        filled,
+        PALETTE[2],
+        label,
+    )
     return _svg(width, height, title, body)

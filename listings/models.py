@@ -86,7 +86,7 @@ class ListingDecision(DecisionRecord):
     expires_on = models.DateField(
         _("expires on"), null=True, blank=True, help_text=_("Last day on the list; empty until performance.")
     )
-    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True, db_index=True)
     end_reason = models.TextField(_("why it ended"), blank=True)
 
     class Meta:

@@ -4,6 +4,7 @@ Regenerated daily by `listings.tasks.open_data_export`; written row by row from 
 memory however long the list), to a temporary file renamed into place, so a download never sees half a file.
 """
 
+import contextlib
 import csv
 import datetime
 import json
@@ -54,7 +55,7 @@ def row(entry: PublicEntry) -> dict:
         "kind": entry.kind,
         "name": entry.name,
         "sex": entry.sex,
-        "age": "" if entry.age is None else entry.age,
+        "age": entry.age,  # empty in the CSV, null in JSON, for organisations
         "id_number": entry.id_number_masked,
         "legal_representative": entry.legal_representative,
         "court": entry.court_name,
@@ -85,26 +86,29 @@ def export(*, today: datetime.date | None = None, chunk_size: int = 2000) -> dic
     today = today or timezone.localdate()
     folder = directory()
     targets = {fmt: folder / f"{PREFIX}{today.isoformat()}.{fmt}" for fmt in FORMATS}
-    temporary = {fmt: tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".part", encoding="utf-8",
-                                                  newline="") for fmt in FORMATS}  # fmt: skip
-    try:
-        # Excel opens UTF-8 CSV correctly only with a byte-order mark.
-        temporary["csv"].write("\ufeff")
-        writer = csv.DictWriter(temporary["csv"], fieldnames=[key for key, _ in FIELDS])
-        writer.writeheader()
-        rows = public_listings().order_by("pk").iterator(chunk_size=chunk_size)
-        for decision in rows:
-            record = row(to_public_entry(decision, today=today))
-            writer.writerow(record)
-            temporary["jsonl"].write(json.dumps(record, ensure_ascii=False) + "\n")
-        for fmt, handle in temporary.items():
-            handle.close()
-            os.replace(handle.name, targets[fmt])
-    finally:
-        for handle in temporary.values():
-            handle.close()
-            if os.path.exists(handle.name):
-                os.unlink(handle.name)
+    with contextlib.ExitStack() as stack:
+        temporary = {
+            fmt: stack.enter_context(
+                tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".part", encoding="utf-8", newline="")
+            )
+            for fmt in FORMATS
+        }
+        try:
+            # Excel opens UTF-8 CSV correctly only with a byte-order mark.
+            temporary["csv"].write("\ufeff")
+            writer = csv.DictWriter(temporary["csv"], fieldnames=[key for key, _ in FIELDS])
+            writer.writeheader()
+            for decision in public_listings().order_by("pk").iterator(chunk_size=chunk_size):
+                record = row(to_public_entry(decision, today=today))
+                writer.writerow(record)
+                temporary["jsonl"].write(json.dumps(record, ensure_ascii=False) + "\n")
+            for fmt, handle in temporary.items():
+                handle.close()
+                os.replace(handle.name, targets[fmt])
+        finally:
+            for handle in temporary.values():
+                if os.path.exists(handle.name):
+                    os.unlink(handle.name)
     _prune(folder, today)
     return targets
 

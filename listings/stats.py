@@ -5,6 +5,7 @@ a publication or a removal shows in the statistics at once.
 """
 
 import datetime
+import hashlib
 
 from dateutil.relativedelta import relativedelta
 from django.core.cache import cache
@@ -23,7 +24,8 @@ ENDED = [ListingDecision.Status.REMOVED, ListingDecision.Status.REVOKED, Listing
 
 def fingerprint() -> str:
     latest = ListingDecision.objects.aggregate(published=Max("published_at"), ended=Max("ended_at"))
-    return f"{latest['published']}|{latest['ended']}|{timezone.localdate()}"
+    stamp = f"{latest['published']}|{latest['ended']}|{timezone.localdate()}"
+    return hashlib.sha256(stamp.encode()).hexdigest()[:24]
 
 
 def current() -> dict:
@@ -41,8 +43,10 @@ def _month_keys(today: datetime.date) -> list[datetime.date]:
 
 
 def _per_month(rows, field: str, months) -> list[int]:
-    counts = {timezone.localtime(r["month"]).date() if isinstance(r["month"], datetime.datetime) else r["month"]: r["n"]
-              for r in rows}  # fmt: skip
+    counts = {
+        timezone.localtime(r["month"]).date() if isinstance(r["month"], datetime.datetime) else r["month"]: r["n"]
+        for r in rows
+    }
     return [counts.get(month, 0) for month in months]
 
 

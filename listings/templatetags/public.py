@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from django import template
-from django.utils import formats
 from django.utils.translation import get_language
 
 from enforcement.models import Party, Province
@@ -17,8 +16,9 @@ def _chinese() -> bool:
 
 @register.filter
 def money(value: Decimal, currency: str) -> str:
-    """12,345.00 元 in Chinese for renminbi, CNY 12,345.00 in English; grouping as the language writes it."""
-    amount = formats.number_format(value, 2, use_l10n=True, force_grouping=True)
+    """12,345.00 元 in Chinese for renminbi, CNY 12,345.00 in English: thousands grouped by commas, as both
+    languages write amounts of money."""
+    amount = f"{Decimal(value):,.2f}"
     if _chinese() and currency == "CNY":
         return f"{amount} 元"
     return f"{currency} {amount}"
@@ -42,3 +42,12 @@ def sex_label(code: str) -> str:
 @register.filter
 def kind_label(code: str) -> str:
     return str(Party.Kind(code).label) if code in Party.Kind.values else ""
+
+
+@register.simple_tag(takes_context=True)
+def language_next(context) -> str:
+    """Where the language switch returns to: this page, with its query but never an ID number in it."""
+    request = context["request"]
+    query = request.GET.copy()
+    query.pop("id_number", None)
+    return f"{request.path}?{query.urlencode()}" if query else request.path
