@@ -84,7 +84,7 @@ def test_pages_of_a_common_name_are_keyset_paged_and_capped(client, walk, monkey
     cases = [walk.listed(debtor=PersonFactory(name="张伟")) for _ in range(5)]
     first = client.get("/", {"name": "张伟"})
     assert first.context["page"].next_cursor
-    assert "Many people share this name" not in first.text or True
+    assert "Many people share this name" in first.text
     second = client.get(first.context["next_url"])
     shown = [e.case_number for e in first.context["page"].entries + second.context["page"].entries]
     assert len(set(shown)) == 4
@@ -120,7 +120,8 @@ def test_statistics_count_the_current_list_and_forget_a_removal_at_once(client, 
     cases = [walk.listed() for _ in range(3)]
     page = client.get("/statistics/")
     assert page.context["stats"]["total"] == 3
-    assert "<svg" in page.text and "<table" in page.text
+    assert "<svg" in page.text
+    assert "<table" in page.text
     services.case_close(actor=walk.clerk, case_id=cases[0].pk, reason="judgment_set_aside")
     assert client.get("/statistics/").context["stats"]["total"] == 2
 
