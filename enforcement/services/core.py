@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, FSMFieldMixin, can_proceed
 
 from enforcement import permissions, rules
@@ -94,6 +95,19 @@ def case_lock(case_id: int, *, expected_state: str | None = None) -> Enforcement
     return case
 
 
+TRANSITION_LABELS = {
+    "declare_default": gettext_lazy("declared in default"),
+    "restrict": gettext_lazy("restricted"),
+    "list_debtor": gettext_lazy("listed"),
+    "expire": gettext_lazy("taken off the list at the end of its period"),
+    "revoke": gettext_lazy("taken off the list as listed in error"),
+    "lift": gettext_lazy("released from its restriction"),
+    "pay_in_full": gettext_lazy("marked paid in full"),
+    "settle": gettext_lazy("marked settled"),
+    "remove": gettext_lazy("closed"),
+}
+
+
 def stale_message(case: EnforcementCase, expected_state: str) -> str:
     return _(
         "Case %(number)s changed while you were looking at it: it is now %(state)s, not %(expected)s. "
@@ -111,7 +125,7 @@ def transition_refusal(case: EnforcementCase, transition: str, actor) -> Conflic
     if not can_proceed(method, check_conditions=False):
         return Conflict(
             _("A case in state %(state)s cannot be %(action)s.")
-            % {"state": case.get_state_display(), "action": transition.replace("_", " ")}
+            % {"state": case.get_state_display(), "action": TRANSITION_LABELS.get(transition, transition)}
         )
     if actor is not None and not method._django_fsm.has_transition_perm(case, case.state, actor):
         return Forbidden(_("You do not have a role in %(court)s that allows this.") % {"court": case.court})

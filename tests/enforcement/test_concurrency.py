@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import DatabaseError, connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from enforcement import services
 from enforcement.errors import DomainError
@@ -22,7 +22,8 @@ def at_once(count: int, work) -> list:
     def run(i):
         try:
             barrier.wait(timeout=10)
-            results[i] = work(i)
+            with translation.override("en"):  # threads do not inherit the test's language
+                results[i] = work(i)
         except Exception as exc:
             results[i] = exc
         finally:
@@ -44,7 +45,7 @@ def test_two_clerks_declaring_default_at_once_make_one_transition(walk):
     errors = [r for r in results if isinstance(r, Exception)]
     assert len(errors) == 1
     assert isinstance(errors[0], DomainError)
-    assert "cannot be declare default" in errors[0].message
+    assert "cannot be declared in default" in errors[0].message
     case.refresh_from_db()
     assert case.state == CaseState.DEFAULTED
     assert AuditEntry.objects.filter(case=case, action="declare_default").count() == 1
