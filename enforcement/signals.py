@@ -12,3 +12,7 @@ actor (a user, or None for the system), reason, audit_entry.
 from django.dispatch import Signal
 
 case_transitioned = Signal()
+
+# The set-wise form, sent by `services.cases_transition_many` once per chunk: cases (locked, in their new state),
+# transition, from_states ({case id: state}), to_state, actor (None), reason, audit_entries.
+cases_transitioned = Signal()

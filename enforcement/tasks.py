@@ -1,8 +1,13 @@
-"""Celery entry points of the enforcement app: they take primary keys and call services."""
+"""Celery entry points of the enforcement app: they take primary keys (or nothing) and call services."""
 
 from celery import shared_task
+from django.db.models import F
+from django.utils import timezone
 
 from enforcement import services
+from enforcement.jobs import recorded
+from enforcement.models import CaseState, EnforcementCase
+from enforcement.rules import ClosingReason
 
 
 @shared_task(
@@ -18,3 +23,39 @@ def case_close_paid(self, case_id: int) -> str:
     """Close a case that has just been paid. Idempotent: a case no longer `paid` is left alone."""
     case = services.case_close_paid(case_id=case_id)
     return "closed" if case is not None else "nothing to do"
+
+
+@shared_task(acks_late=True, soft_time_limit=50 * 60, time_limit=55 * 60)
+@recorded
+def declare_defaults() -> dict[str, int]:
+    """Declare default where the payment period has passed with a balance left."""
+    due = EnforcementCase.objects.filter(
+        state=CaseState.JUDGMENT,
+        notice_served_on__isnull=False,
+        payment_due_on__lt=timezone.localdate(),
+        amount_paid__lt=F("amount_due"),
+    )
+    moved = services.cases_transition_many(
+        candidates=due, transition="declare_default", reason="The payment period is over and a balance remains."
+    )
+    return {"defaulted": len(moved)}
+
+
+@shared_task(acks_late=True, soft_time_limit=50 * 60, time_limit=55 * 60)
+@recorded
+def close_paid_cases() -> dict[str, int]:
+    """The safety net behind `case_close_paid`: close every case still `paid`."""
+    paid = EnforcementCase.objects.filter(state=CaseState.PAID)
+    counts = {}
+    for reason, cases in (
+        (ClosingReason.PAID_IN_FULL, paid.filter(amount_paid=F("amount_due"))),
+        (ClosingReason.SETTLEMENT_PERFORMED, paid.filter(amount_paid__lt=F("amount_due"))),
+    ):
+        moved = services.cases_transition_many(
+            candidates=cases,
+            transition="remove",
+            reason=str(ClosingReason(reason).label),
+            values={"closed_reason": reason, "closed_on": timezone.localdate()},
+        )
+        counts[f"closed_{reason}"] = len(moved)
+    return counts

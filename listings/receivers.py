@@ -1,13 +1,28 @@
-"""How the list follows the case: when a case is paid or closed, its sanctions end in the same transaction."""
+"""How the list follows the case: when a case is paid or closed, its sanctions end in the same transaction;
+when the set-wise sweep takes a listed case off the list at the end of its period, its listing expires."""
 
 from django.dispatch import receiver
+from django.utils import timezone
 
 from enforcement.models import CaseState
-from enforcement.signals import case_transitioned
+from enforcement.signals import case_transitioned, cases_transitioned
 from listings import services
+from listings.models import ListingDecision
+from listings.services.endings import sanctions_end_many
 
 
 @receiver(case_transitioned, dispatch_uid="listings.sanctions_end")
 def end_sanctions_when_case_ends(sender, *, case, transition, to_state, actor, reason, **kwargs) -> None:
     if to_state in (CaseState.PAID, CaseState.CLOSED):
         services.sanctions_end(case=case, actor=actor, cause=transition, reason=reason)
+
+
+@receiver(cases_transitioned, dispatch_uid="listings.sanctions_end_many")
+def follow_cases_moved_set_wise(sender, *, cases, transition, to_state, actor, reason, **kwargs) -> None:
+    ids = [case.pk for case in cases]
+    if to_state in (CaseState.PAID, CaseState.CLOSED):
+        sanctions_end_many(case_ids=ids, cause=transition, reason=reason, actor=actor)
+    elif transition == "expire":
+        ListingDecision.objects.filter(
+            case_id__in=ids, status=ListingDecision.Status.IN_FORCE, expires_on__lt=timezone.localdate()
+        ).update(status=ListingDecision.Status.EXPIRED, ended_at=timezone.now())

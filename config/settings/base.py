@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 
+from config.schedule import CELERY_BEAT_SCHEDULE as BEAT_SCHEDULE
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -125,6 +127,9 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
+# A daily job whose last success is older than this makes the health check fail.
+DAILY_RUN_MAX_AGE_HOURS = env.int("DAILY_RUN_MAX_AGE_HOURS", default=26)
 
 # --- Mail
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -1,6 +1,7 @@
 from .audit import AppendOnlyError, AuditEntry
 from .cases import OPEN_STATES, CaseState, Currency, EnforcementCase, Payment
 from .courts import Court, Province, StaffRole
+from .jobs import JobRun
 from .parties import Party, ResponsiblePerson
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "Court",
     "Currency",
     "EnforcementCase",
+    "JobRun",
     "Party",
     "Payment",
     "Province",

@@ -8,6 +8,7 @@ user's permission; transition; save; write the audit row; tell listeners. Nothin
 per-court permissions, only to the rules.
 """
 
+from enforcement.services.bulk import cases_transition_many
 from enforcement.services.cases import (
     CASE_EDITABLE_FIELDS,
     case_close,
@@ -45,6 +46,7 @@ __all__ = [
     "case_settle",
     "case_transition",
     "case_update",
+    "cases_transition_many",
     "notice_record",
     "party_create",
     "party_update",

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -240,12 +241,19 @@ class Command(BaseCommand):
         basic = [c for c in courts.values() if c.level == Court.Level.BASIC]
         outcomes = self.rng.choices(list(OUTCOMES), weights=list(OUTCOMES.values()), k=cases)
         serials: dict[str, int] = {}
+        self.pending_payments: list[tuple[int, Court]] = []
         for i, outcome in enumerate(outcomes):
             court = basic[i % len(basic)]
             self._replay(court, outcome, serials)
             if (i + 1) % 50 == 0:
                 self.stdout.write(f"  {i + 1} cases ...")
         self._minor_case(basic[0], serials)
+        # The daily run, now; then payments whose closing task no worker has run yet.
+        call_command("run_daily_jobs", stdout=self.stdout)
+        for case_id, court in self.pending_payments:
+            case = EnforcementCase.objects.get(pk=case_id)
+            with self._tasks_queued_not_run():
+                self._pay(case, self.staff[court.code], None, case.balance)
         self.stdout.write(self.style.SUCCESS(f"Loaded {cases + 1} cases in {len(basic)} basic courts."))
 
     # --- reference data ------------------------------------------------------------------------------------------
@@ -391,13 +399,14 @@ class Command(BaseCommand):
             )
 
     def _pay(self, case, staff, day, amount) -> None:
-        with self._at(day, 15):
+        """Record a payment on `day` (None: now, without time travel)."""
+        with self._at(day, 15) if day else contextlib.nullcontext():
             services.payment_record(
                 actor=staff.clerk,
                 case_id=case.pk,
                 amount=amount,
                 currency=case.currency,
-                paid_on=day,
+                paid_on=day or timezone.localdate(),
                 method=self.rng.choice(["bank_transfer", "court_deduction", "auction", "direct"]),
                 reference=f"HX{self.rng.randrange(10**9, 10**10)}",
                 idempotency_key=str(uuid.UUID(int=self.rng.getrandbits(128))),
@@ -534,11 +543,10 @@ class Command(BaseCommand):
         if outcome == "closed_paid":
             self._pay(case, staff, day, case.balance)
         elif outcome == "paid_pending":
-            # Recorded, and the closing task queued but not yet run, as when no worker has picked it up yet:
-            # without a broker it waits in this process's memory and is gone when the command ends. The daily
+            # Paid this morning, after the nightly run; the closing task is queued but no worker has run it yet
+            # (without a broker it waits in this process's memory and is gone when the command ends). Tonight's
             # sweep, or a clerk from the case page, closes these.
-            with self._tasks_queued_not_run():
-                self._pay(case, staff, day, case.balance)
+            self.pending_payments.append((case.pk, case.court))
         elif outcome == "closed_settled":
             with self._at(day):
                 services.case_settle(actor=staff.clerk, case_id=case.pk, reason="双方达成和解协议并已履行完毕。")

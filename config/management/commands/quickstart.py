@@ -5,7 +5,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from config.management.commands.demo_data import DEMO_PASSWORD, demo_summary
-from listings import opendata
 
 
 class Command(BaseCommand):
@@ -20,7 +19,6 @@ class Command(BaseCommand):
         self.stdout.write("Database migrated.")
         call_command("demo_data")
         call_command("collectstatic", interactive=False, verbosity=0)
-        opendata.export()  # the daily job's files, so the open-data page has them from the start
         counts = ", ".join(f"{n} {label}" for label, n in demo_summary().items())
         host, _, port = addrport.rpartition(":")
         url = f"http://{host or '127.0.0.1'}:{port}"

@@ -1,0 +1,70 @@
+"""GET /health/: is the database answering, is the broker, and how old is the last successful daily run?
+
+200 when all is well, 503 when something is not, with a JSON body saying which. Meant for a load balancer or
+monitoring; it reveals nothing about cases.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from kombu import Connection
+
+from config.schedule import DAILY_JOBS
+from enforcement.models import JobRun
+
+
+def _database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__}
+
+
+def _broker() -> dict:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"ok": True, "mode": "in-process (no broker configured)"}
+    try:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return {"ok": True, "transport": conn.transport_cls if isinstance(conn.transport_cls, str) else "ok"}
+    except Exception as exc:
+        return {"ok": False, "error": type(exc).__name__}
+
+
+def _daily_run() -> dict:
+    limit = datetime.timedelta(hours=settings.DAILY_RUN_MAX_AGE_HOURS)
+    now = timezone.now()
+    jobs, ok = {}, True
+    for name in DAILY_JOBS:
+        last = (
+            JobRun.objects.filter(name=name, succeeded=True)
+            .order_by("-finished_at")
+            .values_list("finished_at", flat=True)
+            .first()
+        )
+        age = (now - last) if last else None
+        fresh = age is not None and age <= limit
+        ok = ok and fresh
+        jobs[name] = {
+            "last_success": last.isoformat() if last else None,
+            "age_hours": round(age.total_seconds() / 3600, 1) if age is not None else None,
+            "ok": fresh,
+        }
+    return {"ok": ok, "max_age_hours": settings.DAILY_RUN_MAX_AGE_HOURS, "jobs": jobs}
+
+
+@never_cache
+@require_GET
+def health(request):
+    report = {"database": _database(), "broker": _broker()}
+    report["daily_run"] = _daily_run() if report["database"]["ok"] else {"ok": False, "error": "no database"}
+    healthy = all(part["ok"] for part in report.values())
+    report["status"] = "ok" if healthy else "failing"
+    return JsonResponse(report, status=200 if healthy else 503)

@@ -1,0 +1,23 @@
+"""Every periodic job, in one place (Celery beat reads it as CELERY_BEAT_SCHEDULE). Times are Asia/Shanghai.
+
+The daily run goes in the order the law needs: default first, then publication of listings whose grace is
+over, then expiry, then the safety nets, then the open-data files of the day's list. The health page checks
+that each daily job succeeded recently (see `enforcement.jobs.recorded`, which records runs by task name).
+"""
+
+from celery.schedules import crontab
+
+DAILY_JOBS = {
+    # task name: (hour, minute)
+    "enforcement.tasks.declare_defaults": (1, 0),
+    "listings.tasks.publish_listings": (1, 15),
+    "listings.tasks.expire_listings": (1, 30),
+    "enforcement.tasks.close_paid_cases": (1, 45),
+    "listings.tasks.end_sanctions_of_ended_cases": (2, 0),
+    "listings.tasks.open_data_export": (3, 0),
+}
+
+CELERY_BEAT_SCHEDULE = {
+    task.rsplit(".", 1)[1].replace("_", "-"): {"task": task, "schedule": crontab(hour=hour, minute=minute)}
+    for task, (hour, minute) in DAILY_JOBS.items()
+}
