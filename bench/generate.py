@@ -465,6 +465,12 @@ def main() -> None:
                 "approved_by_id",
                 "case_id",
                 "proposed_by_id",
+                "debtor_name",
+                "debtor_id_number",
+                "debtor_kind",
+                "case_number",
+                "court_id",
+                "province",
             ],
         )
         order = Copy(
@@ -497,32 +503,24 @@ def main() -> None:
         )
 
         ids = {"party": 0, "link": 0, "decision": 0, "order": 0, "subject": 0, "lift": 0, "person": 0}
+        keys: dict[str, tuple[str, str, str]] = {}  # the last party's search keys (name, number, kind)
         created = f"{TODAY.isoformat()} 09:00:00+08"
 
         def new_person(name=None):
             ids["party"] += 1
             ids["person"] += 1
             number, sex, birth = person_id(ids["person"], rng)
-            party.write(
-                ids["party"], "person", name or person_name(rng), "resident_id", number, sex, birth, "", "", created
-            )
+            name = name or person_name(rng)
+            party.write(ids["party"], "person", name, "resident_id", number, sex, birth, "", "", created)
+            keys["last"] = (name, number, "person")
             return ids["party"]
 
         def new_organisation():
             ids["party"] += 1
             org = ids["party"]
-            party.write(
-                org,
-                "organisation",
-                f"{rng.choice(BRANDS)}{rng.choice(TRADES)}有限公司{org}",
-                "uscc",
-                uscc(org),
-                "",
-                None,
-                "",
-                "",
-                created,
-            )
+            name = f"{rng.choice(BRANDS)}{rng.choice(TRADES)}有限公司{org}"
+            party.write(org, "organisation", name, "uscc", uscc(org), "", None, "", "", created)
+            org_keys = (name, uscc(org), "organisation")
             officers = []
             for role in ["legal_representative", "actual_controller", "directly_responsible"][
                 : rng.choice((1, 1, 2, 3))
@@ -531,18 +529,20 @@ def main() -> None:
                 ids["link"] += 1
                 link.write(ids["link"], org, person, role)
                 officers.append((person, role))
+            keys["last"] = org_keys
             return org, officers
 
         creditors = [new_organisation()[0] for _ in range(max(50, args.cases // 200))]
         serial: dict[str, int] = {}
         debtor = None
         for pk in range(1, args.cases + 1):
-            court_id, court_code, _province = basic_courts[rng.randrange(len(basic_courts))]
+            court_id, court_code, province = basic_courts[rng.randrange(len(basic_courts))]
             filed = TODAY - datetime.timedelta(days=rng.randrange(5, 6 * 365))
             key = f"{court_code}{filed.year}"
             serial[key] = serial.get(key, 0) + 1
             if debtor is None or rng.random() > 0.2:  # a fifth of debtors have more than one case
                 debtor, officers = new_organisation() if rng.random() < 0.25 else (new_person(), [])
+                debtor_keys = keys["last"]
             amount = int(rng.lognormvariate(11, 1.4)) + 1000
             state = rng.choices([s for s, _ in STATES], weights=[w for _, w in STATES])[0]
             served = filed + datetime.timedelta(days=2)
@@ -554,9 +554,10 @@ def main() -> None:
                 else ""
             )
             case_state = {"listed_grace": "listed"}.get(state, state)
+            case_number = f"（{filed.year}）{court_code}执{serial[key]}号"
             case.write(
                 pk,
-                f"（{filed.year}）{court_code}执{serial[key]}号",
+                case_number,
                 "某人民法院",
                 f"（{filed.year - 1}）{court_code}民初{pk}号",
                 filed - datetime.timedelta(days=90),
@@ -617,6 +618,10 @@ def main() -> None:
                     2,
                     pk,
                     1,
+                    *debtor_keys,
+                    case_number,
+                    court_id,
+                    province,
                 )
             if restricted:
                 ids["order"] += 1

@@ -16,3 +16,6 @@ case_transitioned = Signal()
 # The set-wise form, sent by `services.cases_transition_many` once per chunk: cases (locked, in their new state),
 # transition, from_states ({case id: state}), to_state, actor (None), reason, audit_entries.
 cases_transitioned = Signal()
+
+# Sent by `services.party_update` after a party's data is corrected (inside its transaction): party.
+party_changed = Signal()

@@ -48,6 +48,10 @@ class DecisionRecord(ConcurrentTransitionMixin, models.Model):
         return self.case.court_id
 
 
+#: Rows the public may see (the case must also still be `listed`: see `listings.selectors`).
+PUBLIC = models.Q(status="in_force", published_at__isnull=False)
+
+
 class ListingDecision(DecisionRecord):
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
@@ -89,6 +93,17 @@ class ListingDecision(DecisionRecord):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True, db_index=True)
     end_reason = models.TextField(_("why it ended"), blank=True)
 
+    # Search keys, copied from the case and its debtor (kept in step when a party is corrected), so that a
+    # public search reads one partial index over the public rows instead of joining millions of parties.
+    debtor_name = models.CharField(_("debtor's name"), max_length=200, editable=False, default="")
+    debtor_id_number = models.CharField(_("debtor's ID number"), max_length=32, editable=False, default="")
+    debtor_kind = models.CharField(_("debtor's kind"), max_length=16, editable=False, default="")
+    case_number = models.CharField(_("case number"), max_length=40, editable=False, default="")
+    court = models.ForeignKey(
+        "enforcement.Court", on_delete=models.PROTECT, null=True, editable=False, related_name="+", db_index=False
+    )
+    province = models.CharField(_("province"), max_length=2, editable=False, default="")
+
     class Meta:
         verbose_name = _("listing decision")
         verbose_name_plural = _("listing decisions")
@@ -104,6 +119,10 @@ class ListingDecision(DecisionRecord):
         indexes = [
             models.Index(fields=["status", "publish_on"], name="listing_status_publish_idx"),
             models.Index(fields=["status", "expires_on"], name="listing_status_expires_idx"),
+            # The public search: newest first among the public rows with this name / ID number / case number.
+            models.Index(fields=["debtor_name", "-id"], condition=PUBLIC, name="listing_public_name_idx"),
+            models.Index(fields=["debtor_id_number", "-id"], condition=PUBLIC, name="listing_public_idnumber_idx"),
+            models.Index(fields=["case_number", "-id"], condition=PUBLIC, name="listing_public_casenumber_idx"),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from enforcement.models import CaseState
-from enforcement.signals import case_transitioned, cases_transitioned
+from enforcement.signals import case_transitioned, cases_transitioned, party_changed
 from listings import services
 from listings.models import ListingDecision
 from listings.services.endings import sanctions_end_many
@@ -26,3 +26,10 @@ def follow_cases_moved_set_wise(sender, *, cases, transition, to_state, actor, r
         ListingDecision.objects.filter(
             case_id__in=ids, status=ListingDecision.Status.IN_FORCE, expires_on__lt=timezone.localdate()
         ).update(status=ListingDecision.Status.EXPIRED, ended_at=timezone.now())
+
+
+@receiver(party_changed, dispatch_uid="listings.search_keys")
+def keep_search_keys_in_step(sender, *, party, **kwargs) -> None:
+    ListingDecision.objects.filter(case__debtor=party).update(
+        debtor_name=party.name, debtor_id_number=party.id_number, debtor_kind=party.kind
+    )

@@ -11,6 +11,7 @@ from enforcement.models import (
 )
 from enforcement.permissions import Role
 from enforcement.services.core import _validated
+from enforcement.signals import party_changed
 
 # --- parties -----------------------------------------------------------------------------------------------------
 
@@ -36,6 +37,7 @@ def party_update(*, actor, party_id: int, **changes) -> Party:
             setattr(party, field, value)
         _validated(party)
         party.save()
+        party_changed.send(sender=Party, party=party)
     return party
 
 

@@ -46,6 +46,18 @@ def _served_on(value: datetime.date | None, today: datetime.date) -> datetime.da
     return value
 
 
+def search_keys(case: EnforcementCase) -> dict:
+    """The search keys a listing decision copies from its case (see `ListingDecision.debtor_name`)."""
+    return {
+        "debtor_name": case.debtor.name,
+        "debtor_id_number": case.debtor.id_number,
+        "debtor_kind": case.debtor.kind,
+        "case_number": case.case_number,
+        "court_id": case.court_id,
+        "province": case.court.province,
+    }
+
+
 def listing_period_years(grounds, extension_years: int) -> int | None:
     """Ground (1) alone lasts until performance; any of grounds (2)-(6) sets the base period plus the extension."""
     if set(grounds) <= {Ground.ABLE_BUT_REFUSES}:

@@ -25,6 +25,7 @@ from listings.services.common import (
     _served_on,
     listing_period_years,
     listing_refusals,
+    search_keys,
 )
 
 # --- listing decisions -------------------------------------------------------------------------------------------
@@ -75,6 +76,7 @@ def listing_propose(
             grace_months=grace_months,
             period_years=listing_period_years(grounds, extension_years),
             proposed_by=actor,
+            **search_keys(case),
         )
         detail = {
             "decision_id": decision.pk,

@@ -203,3 +203,10 @@ def test_the_language_switch_is_on_every_page_and_remembers_the_choice(client, w
     assert "Statistics" in client.get("/statistics/", HTTP_ACCEPT_LANGUAGE="zh-hans").text
     for url in ("/", "/statistics/", "/open-data/"):
         assert 'action="/i18n/setlang/"' in client.get(url).text
+
+
+def test_a_corrected_name_is_found_under_the_new_name_at_once(client, walk):
+    case = walk.listed(debtor=PersonFactory(name="王小二"))
+    services.party_update(actor=walk.clerk, party_id=case.debtor_id, name="王晓二")
+    assert case.case_number not in client.get("/", {"name": "王小二"}).text
+    assert case.case_number in client.get("/", {"name": "王晓二"}).text
