@@ -7,6 +7,7 @@ A full ID number is matched exactly against the stored number and never echoed: 
 from dataclasses import dataclass
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from enforcement import identity
@@ -29,8 +30,11 @@ class SearchForm(forms.Form):
     )
     case_number = forms.CharField(label=_("Case number"), max_length=40, required=False)
     province = forms.ChoiceField(label=_("Province"), required=False, choices=[("", _("All provinces"))])
-    court = forms.ModelChoiceField(
-        label=_("Court"), required=False, queryset=Court.objects.all(), empty_label=_("All courts")
+    court = forms.CharField(
+        label=_("Court"),
+        max_length=100,
+        required=False,
+        help_text=_("Its name or code, e.g. 北京市朝阳区人民法院 or 京0105."),
     )
     kind = forms.ChoiceField(
         label=_("Kind"),
@@ -41,9 +45,17 @@ class SearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["province"].choices = [("", _("All provinces")), *Province.choices]
-        self.fields["court"].queryset = Court.objects.filter(level__in=["basic", "intermediate", "high"]).order_by(
-            "code"
-        )
+
+    def clean_court(self) -> Court | None:
+        """A court by its exact name or code (there are thousands: a drop-down would weigh down every page)."""
+        typed = self.cleaned_data["court"].strip()
+        if not typed:
+            return None
+        compact = "".join(typed.split())
+        court = Court.objects.filter(Q(code=compact) | Q(name=compact) | Q(name_en__iexact=typed)).first()
+        if court is None:
+            raise forms.ValidationError(_("No court has this name or code."), code="unknown_court")
+        return court
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())

@@ -210,3 +210,11 @@ def test_a_corrected_name_is_found_under_the_new_name_at_once(client, walk):
     services.party_update(actor=walk.clerk, party_id=case.debtor_id, name="王晓二")
     assert case.case_number not in client.get("/", {"name": "王小二"}).text
     assert case.case_number in client.get("/", {"name": "王晓二"}).text
+
+
+def test_the_court_filter_takes_a_name_or_a_code_and_says_when_it_knows_neither(client, walk, court):
+    case = walk.listed(debtor=PersonFactory(name="孙丽"))
+    for typed in (court.code, court.name, court.name_en.lower()):
+        assert case.case_number in client.get("/", {"name": "孙丽", "court": typed}).text, typed
+    page = client.get("/", {"name": "孙丽", "court": "火星法院"})
+    assert "No court has this name or code." in page.text
