@@ -80,7 +80,7 @@ def free_port() -> int:
 class Gunicorn:
     def __init__(self, env: dict, workers: int = 2):
         self.port = free_port()
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(workers), "--worker-class", "sync", "--log-level", "warning", "--timeout", "60"],
             cwd=ROOT, env={**env}, start_new_session=True,
@@ -89,7 +89,7 @@ class Gunicorn:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(self.url + "/bench/constant/", timeout=2)  # noqa: S310 - loopback
+                urllib.request.urlopen(self.url + "/bench/constant/", timeout=2)
                 return
             except OSError:
                 time.sleep(0.3)
@@ -117,7 +117,7 @@ def wrk(url: str, requests: list[tuple], *, duration: int, connections: int, thr
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % {"requests": body})
     try:
-        result = subprocess.run(  # noqa: S603
+        result = subprocess.run(
             ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", script.name, url],
             capture_output=True, text=True, check=True,
         )  # fmt: skip
@@ -179,7 +179,7 @@ def explain(sql: str, params, *, database: str) -> dict:
 def child_run(code: str, env: dict) -> dict:
     """Run Python code in a child process; return its wall time and peak RSS (from the kernel, for that child)."""
     started = time.monotonic()
-    process = subprocess.Popen([PYTHON, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)  # noqa: S603
+    process = subprocess.Popen([PYTHON, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     _pid, status, usage = os.wait4(process.pid, 0)
     output = process.stdout.read()
     if status != 0:
@@ -211,7 +211,7 @@ def samples(env: dict) -> dict:
         "rows = list(public.order_by('?').values_list('id', 'debtor_id_number', 'case_number')[:2000])\n"
         "print(json.dumps({'name': name['debtor_name'], 'name_rows': name['n'], 'rows': rows}))\n"
     )
-    output = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    output = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
@@ -271,7 +271,7 @@ def run(args) -> dict:
     duration = 3 if args.smoke else args.duration
     server = Gunicorn(env)
     try:
-        csrf = urllib.request.urlopen(server.url + "/")  # noqa: S310 - loopback
+        csrf = urllib.request.urlopen(server.url + "/")
         cookie = csrf.headers["Set-Cookie"].split(";")[0]
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', csrf.read().decode()).group(1)
         form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
