@@ -13,8 +13,8 @@ from django.dispatch import Signal
 
 case_transitioned = Signal()
 
-# The set-wise form, sent by `services.cases_transition_many` once per chunk: cases (locked, in their new state),
-# transition, from_states ({case id: state}), to_state, actor (None), reason, audit_entries.
+# The set-wise form, sent by `services.cases_transition_many` once per batch: case_ids (locked, in their new
+# state), transition, from_states ({case id: state}), to_state, actor (None), reason.
 cases_transitioned = Signal()
 
 # Sent by `services.party_update` after a party's data is corrected (inside its transaction): party.

@@ -36,7 +36,9 @@ def declare_defaults() -> dict[str, int]:
         amount_paid__lt=F("amount_due"),
     )
     moved = services.cases_transition_many(
-        candidates=due, transition="declare_default", reason="The payment period is over and a balance remains."
+        case_ids=due.values_list("pk", flat=True).iterator(chunk_size=5000),
+        transition="declare_default",
+        reason="The payment period is over and a balance remains.",
     )
     return {"defaulted": len(moved)}
 
@@ -52,7 +54,7 @@ def close_paid_cases() -> dict[str, int]:
         (ClosingReason.SETTLEMENT_PERFORMED, paid.filter(amount_paid__lt=F("amount_due"))),
     ):
         moved = services.cases_transition_many(
-            candidates=cases,
+            case_ids=cases.values_list("pk", flat=True).iterator(chunk_size=5000),
             transition="remove",
             reason=str(ClosingReason(reason).label),
             values={"closed_reason": reason, "closed_on": timezone.localdate()},

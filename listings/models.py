@@ -19,7 +19,11 @@ class DecisionRecord(ConcurrentTransitionMixin, models.Model):
     """What a listing decision and a restriction order have in common: who proposed, who signed, when served."""
 
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+        db_index=False,  # staff are deactivated, never deleted
     )
     proposed_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
     facts = models.TextField(
@@ -35,6 +39,7 @@ class DecisionRecord(ConcurrentTransitionMixin, models.Model):
         related_name="+",
         verbose_name=_("signed by"),
         help_text=_("An approver of the same court who did not propose it."),
+        db_index=False,
     )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     served_on = models.DateField(_("served on"), null=True, blank=True)
@@ -117,8 +122,13 @@ class ListingDecision(DecisionRecord):
             models.CheckConstraint(condition=models.Q(grace_months__lte=12), name="listing_grace_bounded"),
         ]
         indexes = [
-            models.Index(fields=["status", "publish_on"], name="listing_status_publish_idx"),
-            models.Index(fields=["status", "expires_on"], name="listing_status_expires_idx"),
+            # The sweeps' driving indexes: only the rows they can act on.
+            models.Index(
+                fields=["publish_on"],
+                condition=models.Q(status="in_force", published_at__isnull=True),
+                name="listing_publish_due_idx",
+            ),
+            models.Index(fields=["expires_on"], condition=models.Q(status="in_force"), name="listing_expiry_idx"),
             # The public search: newest first among the public rows with this name / ID number / case number.
             models.Index(fields=["debtor_name", "-id"], condition=PUBLIC, name="listing_public_name_idx"),
             models.Index(fields=["debtor_id_number", "-id"], condition=PUBLIC, name="listing_public_idnumber_idx"),

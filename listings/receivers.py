@@ -18,13 +18,13 @@ def end_sanctions_when_case_ends(sender, *, case, transition, to_state, actor, r
 
 
 @receiver(cases_transitioned, dispatch_uid="listings.sanctions_end_many")
-def follow_cases_moved_set_wise(sender, *, cases, transition, to_state, actor, reason, **kwargs) -> None:
-    ids = [case.pk for case in cases]
+def follow_cases_moved_set_wise(sender, *, case_ids, transition, to_state, actor, reason, **kwargs) -> None:
+    ids = case_ids
     if to_state in (CaseState.PAID, CaseState.CLOSED):
         sanctions_end_many(case_ids=ids, cause=transition, reason=reason, actor=actor)
     elif transition == "expire":
         ListingDecision.objects.filter(
-            case_id__in=ids, status=ListingDecision.Status.IN_FORCE, expires_on__lt=timezone.localdate()
+            case_id__any=ids, status=ListingDecision.Status.IN_FORCE, expires_on__lt=timezone.localdate()
         ).update(status=ListingDecision.Status.EXPIRED, ended_at=timezone.now())
 
 

@@ -23,8 +23,12 @@ class AuditEntry(models.Model):
     Append-only: the model refuses updates and deletes, and on PostgreSQL a trigger refuses them in the database.
     """
 
-    case = models.ForeignKey(
-        EnforcementCase, on_delete=models.PROTECT, related_name="audit_entries", verbose_name=_("case")
+    case = models.ForeignKey(  # indexed by (case, at) below
+        EnforcementCase,
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+        verbose_name=_("case"),
+        db_index=False,
     )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     actor = models.ForeignKey(
@@ -35,6 +39,7 @@ class AuditEntry(models.Model):
         related_name="+",
         verbose_name=_("actor"),
         help_text=_("Empty when the system acted (a scheduled job)."),
+        db_index=False,  # staff are deactivated, never deleted: nothing looks rows up by actor in bulk
     )
     actor_name = models.CharField(_("actor name"), max_length=150)
     action = models.CharField(_("action"), max_length=64)

@@ -23,7 +23,7 @@ class Party(models.Model):
         FEMALE = "F", _("Female")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
     id_type = models.CharField(
         _("ID type"),
         max_length=16,
@@ -66,7 +66,10 @@ class Party(models.Model):
                 name="party_id_type_matches_kind",
             ),
         ]
-        indexes = [models.Index(fields=["id_number"], name="party_id_number_idx")]
+        indexes = [
+            models.Index(fields=["id_number"], name="party_id_number_idx"),
+            models.Index(fields=["name"], name="party_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.masked_id_number})"

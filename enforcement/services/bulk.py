@@ -1,16 +1,19 @@
 """Set-wise transitions for the scheduled sweeps: thousands of cases per second, each checked like one.
 
-A chunk of candidate ids is locked with SKIP LOCKED (a copy of the sweep running at the same time takes other
-rows, a clerk holding a case delays only that case until the next run), the transition and its conditions are
-checked on each row with the same FSM definition and condition functions as `case_transition`, and the rows
-that pass move in one UPDATE, with their audit rows in one INSERT and one signal for the chunk. The system is
-the actor; per-court permissions do not apply to it, the rules do.
+The caller streams candidate case ids from whatever index finds the due rows (so the cost follows the rows due,
+not the size of the table). Each batch is locked with SKIP LOCKED (a copy of the sweep running at the same
+time takes other rows; a case a clerk holds waits for the next run), the transition and its conditions are
+checked on every row with the same FSM definition and condition functions as `case_transition`, and the rows
+that pass move in one UPDATE, with their audit rows in one batched INSERT and one signal for the batch. The
+system is the actor: per-court permissions do not apply to it, the rules do.
 """
 
+import itertools
+import json
 import logging
+from collections.abc import Iterable
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
 from django.utils import timezone
 
 from enforcement import rules
@@ -20,89 +23,95 @@ from enforcement.signals import cases_transitioned
 
 logger = logging.getLogger(__name__)
 
-
-def _fsm(transition: str):
-    return getattr(EnforcementCase, transition)._django_fsm
+# What the conditions of any transition read; nothing else is loaded.
+CONDITION_FIELDS = ("id", "state", "court_id", "amount_due", "amount_paid", "notice_served_on", "payment_due_on")
 
 
 def cases_transition_many(
     *,
-    candidates: QuerySet[EnforcementCase],
+    case_ids: Iterable[int],
     transition: str,
     reason: str,
     values: dict | None = None,
-    chunk_size: int = 1000,
-    limit: int | None = None,
+    batch_size: int = 2000,
 ) -> list[int]:
     """Move every candidate that may take `transition` now; return the ids moved. Idempotent by construction:
-    a case already moved no longer has a source state of the transition."""
-    fsm = _fsm(transition)
+    a case already moved no longer has a source state of the transition, and is skipped."""
+    fsm = getattr(EnforcementCase, transition)._django_fsm
     sources = list(fsm.transitions)
     targets = {t.target for t in fsm.transitions.values()}
     if len(targets) != 1 or not isinstance(next(iter(targets)), str):
         raise ValueError(f"{transition} has no single target state; it cannot be applied set-wise")
     target = next(iter(targets))
     moved: list[int] = []
-    last = 0
-    while limit is None or len(moved) < limit:
-        ids = list(
-            candidates.filter(pk__gt=last, state__in=sources).order_by("pk").values_list("pk", flat=True)[:chunk_size]
-        )
-        if not ids:
-            break
-        last = ids[-1]
-        moved += _chunk(ids, transition, sources, target, reason, values or {})
+    iterator = iter(case_ids)
+    while batch := list(itertools.islice(iterator, batch_size)):
+        moved += _batch(batch, transition, sources, target, reason, values or {})
     return moved
 
 
-def _chunk(ids, transition, sources, target, reason, values) -> list[int]:
+def _batch(ids, transition, sources, target, reason, values) -> list[int]:
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A sweep's batch is atomic either way; if the server crashed before this commit reached the disk,
+            # the next run (idempotent) would simply do the batch again. Not waiting for the flush doubles speed.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         locked = list(
-            EnforcementCase.objects.select_for_update(skip_locked=True, of=("self",)).filter(
-                pk__in=ids, state__in=sources
-            )
+            EnforcementCase.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk__any=ids, state__in=sources)
+            .only(*CONDITION_FIELDS)
         )
         passing = []
         for case in locked:
-            meta = getattr(case, transition)._django_fsm
-            fsm_transition = meta.get_transition(case.state)
+            fsm_transition = getattr(case, transition)._django_fsm.get_transition(case.state)
             if fsm_transition and all(condition(case) for condition in fsm_transition.conditions):
                 passing.append(case)
         if not passing:
             return []
         now = timezone.now()
-        EnforcementCase.objects.filter(pk__in=[c.pk for c in passing]).update(state=target, updated_at=now, **values)
+        passing_ids = [case.pk for case in passing]
+        EnforcementCase.objects.filter(pk__any=passing_ids).update(state=target, updated_at=now, **values)
+        _audit(passing, transition, target, reason, values, now)
         from_states = {case.pk: case.state for case in passing}
-        entries = AuditEntry.objects.bulk_create(
-            [
-                AuditEntry(
-                    case_id=case.pk,
-                    at=now,
-                    actor=None,
-                    actor_name=SYSTEM_ACTOR_NAME,
-                    action=transition,
-                    from_state=case.state,
-                    to_state=target,
-                    reason=reason,
-                    legal_basis=str(rules.LEGAL_BASIS.get(transition, "")),
-                    detail={"sweep": True, **{k: str(v) for k, v in values.items()}},
-                )
-                for case in passing
-            ]
-        )
-        for case in passing:
-            case.__dict__["state"] = target  # the rows changed in the database; keep the objects in step
-            for field, value in values.items():
-                setattr(case, field, value)
         cases_transitioned.send(
             sender=EnforcementCase,
-            cases=passing,
+            case_ids=passing_ids,
             transition=transition,
             from_states=from_states,
             to_state=target,
             actor=None,
             reason=reason,
-            audit_entries=entries,
         )
-    logger.info("%s: %d of %d cases moved to %s", transition, len(passing), len(ids), target)
-    return [case.pk for case in passing]
+    logger.info("%s: %d of %d candidates moved to %s", transition, len(passing), len(ids), target)
+    return passing_ids
+
+
+AUDIT_COLUMNS = ("case_id", "at", "actor_name", "action", "from_state", "to_state", "reason", "legal_basis", "detail")
+
+
+def _audit(cases, transition, target, reason, values, now) -> None:
+    """The batch's audit rows in one go: COPY on PostgreSQL, a batched INSERT elsewhere."""
+    detail = json.dumps({"sweep": True, **{key: str(value) for key, value in values.items()}})
+    legal_basis = str(rules.LEGAL_BASIS.get(transition, ""))
+    rows = [
+        (case.pk, now, SYSTEM_ACTOR_NAME, transition, case.state, target, reason, legal_basis, detail) for case in cases
+    ]
+    insert_audit_rows(rows)
+
+
+def insert_audit_rows(rows: list[tuple]) -> None:
+    """Append audit rows given as tuples in AUDIT_COLUMNS order (the trail is append-only: only inserts)."""
+    table = AuditEntry._meta.db_table
+    columns = ", ".join(AUDIT_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        at = connection.ops.adapt_datetimefield_value
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(AUDIT_COLUMNS))})",  # noqa: S608
+            [(row[0], at(row[1]), *row[2:]) for row in rows],
+        )

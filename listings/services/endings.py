@@ -38,16 +38,16 @@ def sanctions_end_many(*, case_ids: list[int], cause: str, reason: str, actor=No
     cases already locked): proposals lapse, listings are removed, restriction orders lifted."""
     now = timezone.now()
     lift_reason = END_CAUSES.get(cause, LiftReason.CASE_CLOSED)
-    decisions = ListingDecision.objects.select_for_update(of=("self",)).filter(case_id__in=case_ids)
-    orders = RestrictionOrder.objects.select_for_update(of=("self",)).filter(case_id__in=case_ids)
+    decisions = ListingDecision.objects.select_for_update(of=("self",)).filter(case_id__any=case_ids)
+    orders = RestrictionOrder.objects.select_for_update(of=("self",)).filter(case_id__any=case_ids)
     lapsed = decisions.filter(status=ListingDecision.Status.PROPOSED).update(status=ListingDecision.Status.LAPSED)
     lapsed += orders.filter(status=RestrictionOrder.Status.PROPOSED).update(status=RestrictionOrder.Status.LAPSED)
     removed = list(decisions.filter(status=ListingDecision.Status.IN_FORCE).values_list("pk", "case_id"))
-    ListingDecision.objects.filter(pk__in=[pk for pk, _ in removed]).update(
+    ListingDecision.objects.filter(pk__any=[pk for pk, _ in removed]).update(
         status=ListingDecision.Status.REMOVED, ended_at=now, end_reason=reason
     )
     lifted = list(orders.filter(status=RestrictionOrder.Status.IN_FORCE).values_list("pk", "case_id"))
-    RestrictionOrder.objects.filter(pk__in=[pk for pk, _ in lifted]).update(
+    RestrictionOrder.objects.filter(pk__any=[pk for pk, _ in lifted]).update(
         status=RestrictionOrder.Status.LIFTED, lifted_at=now, lift_reason=lift_reason, lift_note=reason
     )
     entries = audit_rows([(case, {"decision_id": pk}) for pk, case in removed], "listing_remove", reason, now, actor)

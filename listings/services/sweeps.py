@@ -59,17 +59,15 @@ def publish_due(*, today: datetime.date | None = None, chunk_size: int = 1000) -
             published += len(rows)
 
 
-def expire_due(*, today: datetime.date | None = None, chunk_size: int = 1000) -> int:
-    """End every listing whose period is over: the case goes back to `restricted`, the order stays."""
+def expire_due(*, today: datetime.date | None = None) -> int:
+    """End every listing whose period is over: the case goes back to `restricted`, the order stays. The due
+    rows come from the (status, expires_on) index, so the cost follows the listings due, not the list's size."""
     today = today or timezone.localdate()
-    expired_listing = ListingDecision.objects.filter(
-        case=OuterRef("pk"), status=ListingDecision.Status.IN_FORCE, expires_on__lt=today
-    )
+    due = ListingDecision.objects.filter(status=ListingDecision.Status.IN_FORCE, expires_on__lt=today)
     moved = cases_transition_many(
-        candidates=EnforcementCase.objects.filter(Exists(expired_listing)),
+        case_ids=due.values_list("case_id", flat=True).iterator(chunk_size=5000),
         transition="expire",
         reason=str(rules.LEGAL_BASIS["expire"]),
-        chunk_size=chunk_size,
     )
     return len(moved)
 

@@ -39,10 +39,10 @@ def test_two_copies_of_a_sweep_at_once_move_each_case_once(walk):
             barrier.wait(timeout=10)
             with time_machine.travel(LATER):
                 moved = services.cases_transition_many(
-                    candidates=EnforcementCase.objects.filter(state=CaseState.JUDGMENT),
+                    case_ids=EnforcementCase.objects.filter(state=CaseState.JUDGMENT).values_list("pk", flat=True),
                     transition="declare_default",
                     reason="sweep",
-                    chunk_size=7,
+                    batch_size=7,
                 )
             results.append(moved)
         finally:
