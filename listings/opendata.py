@@ -7,6 +7,7 @@ memory however long the list), to a temporary file renamed into place, so a down
 import contextlib
 import csv
 import datetime
+import itertools
 import json
 import os
 import tempfile
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from listings.selectors import PublicEntry, public_listings, to_public_entry
+from listings.selectors import PublicEntry, public_entries, public_listings
 
 PREFIX = "dishonest-debtors-"
 FORMATS = ("csv", "jsonl")
@@ -98,10 +99,12 @@ def export(*, today: datetime.date | None = None, chunk_size: int = 2000) -> dic
             temporary["csv"].write("\ufeff")
             writer = csv.DictWriter(temporary["csv"], fieldnames=[key for key, _ in FIELDS])
             writer.writeheader()
-            for decision in public_listings().order_by("pk").iterator(chunk_size=chunk_size):
-                record = row(to_public_entry(decision, today=today))
-                writer.writerow(record)
-                temporary["jsonl"].write(json.dumps(record, ensure_ascii=False) + "\n")
+            ids = public_listings().order_by("pk").values_list("pk", flat=True).iterator(chunk_size=chunk_size)
+            while chunk := list(itertools.islice(ids, chunk_size)):
+                for entry in public_entries(chunk, today=today):
+                    record = row(entry)
+                    writer.writerow(record)
+                    temporary["jsonl"].write(json.dumps(record, ensure_ascii=False) + "\n")
             for fmt, handle in temporary.items():
                 handle.close()
                 os.replace(handle.name, targets[fmt])

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from enforcement import identity
 from enforcement.casenumbers import normalise_case_number
-from enforcement.models import Court, Party, Province
-from listings.selectors import PublicEntry, public_listings, to_public_entry
+from enforcement.models import CaseState, Court, Party, Province
+from listings.models import PUBLIC, ListingDecision
+from listings.selectors import PublicEntry, public_entries
 
 PAGE_SIZE = 20
 #: A search by name alone may page this far and no further: enough for a person, too little for a scraper.
@@ -98,9 +99,10 @@ def search(data: dict, *, after: int | None = None, page_number: int = 1) -> Sea
 
     The filters read the decision's own search keys, so each search walks one partial index over the public
     rows (name, ID number or case number, then id descending) and stops after a page: the cost does not grow
-    with the size of the list. `public_listings()` still applies the whole rule of what is public.
+    with the size of the list. The page's entries then come from `public_entries`, which applies the whole rule
+    of what is public.
     """
-    rows = public_listings()
+    rows = ListingDecision.objects.filter(PUBLIC, case__state=CaseState.LISTED)
     if data.get("id_number"):
         rows = rows.filter(debtor_id_number=data["id_number"])
     if data.get("case_number"):
@@ -115,14 +117,14 @@ def search(data: dict, *, after: int | None = None, page_number: int = 1) -> Sea
         rows = rows.filter(debtor_kind=data["kind"])
     if after:
         rows = rows.filter(pk__lt=after)
-    found = list(rows.order_by("-pk")[: PAGE_SIZE + 1])
-    more = len(found) > PAGE_SIZE
-    found = found[:PAGE_SIZE]
+    ids = list(rows.order_by("-pk").values_list("pk", flat=True)[: PAGE_SIZE + 1])
+    more = len(ids) > PAGE_SIZE
+    ids = ids[:PAGE_SIZE]
     name_only = bool(data.get("name")) and not (data.get("id_number") or data.get("case_number"))
     capped = more and name_only and page_number >= NAME_ONLY_MAX_PAGES
-    next_cursor = found[-1].pk if more and not capped else None
+    next_cursor = ids[-1] if more and not capped else None
     return SearchPage(
-        entries=[to_public_entry(row) for row in found],
+        entries=public_entries(ids),
         next_cursor=next_cursor,
         page_number=page_number,
         capped=capped,
