@@ -15,6 +15,7 @@ DAILY_JOBS = {
     "enforcement.tasks.close_paid_cases": (1, 45),
     "listings.tasks.end_sanctions_of_ended_cases": (2, 0),
     "listings.tasks.open_data_export": (3, 0),
+    "enforcement.tasks.anonymise_expired_parties": (3, 30),
 }
 
 CELERY_BEAT_SCHEDULE = {

@@ -28,6 +28,8 @@ DEFAULTS = {
     "temporary_lift_max_days": 31,
     # Natural persons under this age are never listed.
     "age_of_majority": 18,
+    # Personal data of a natural person whose every case closed longer ago than this is anonymised.
+    "retention_years": 5,
 }
 
 

@@ -19,3 +19,6 @@ cases_transitioned = Signal()
 
 # Sent by `services.party_update` after a party's data is corrected (inside its transaction): party.
 party_changed = Signal()
+
+# Sent by `services.parties_anonymise_expired` for each batch: party_ids whose personal data was just erased.
+parties_anonymised = Signal()

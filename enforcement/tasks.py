@@ -61,3 +61,10 @@ def close_paid_cases() -> dict[str, int]:
         )
         counts[f"closed_{reason}"] = len(moved)
     return counts
+
+
+@shared_task(acks_late=True, soft_time_limit=50 * 60, time_limit=55 * 60)
+@recorded
+def anonymise_expired_parties() -> dict[str, int]:
+    """Erase the personal data of people whose every case closed longer ago than the retention period."""
+    return {"anonymised": services.parties_anonymise_expired()}

@@ -4,8 +4,8 @@ when the set-wise sweep takes a listed case off the list at the end of its perio
 from django.dispatch import receiver
 from django.utils import timezone
 
-from enforcement.models import CaseState
-from enforcement.signals import case_transitioned, cases_transitioned, party_changed
+from enforcement.models import CaseState, Party
+from enforcement.signals import case_transitioned, cases_transitioned, parties_anonymised, party_changed
 from listings import services
 from listings.models import ListingDecision
 from listings.services.endings import sanctions_end_many
@@ -33,3 +33,9 @@ def keep_search_keys_in_step(sender, *, party, **kwargs) -> None:
     ListingDecision.objects.filter(case__debtor=party).update(
         debtor_name=party.name, debtor_id_number=party.id_number, debtor_kind=party.kind
     )
+
+
+@receiver(parties_anonymised, dispatch_uid="listings.search_keys_anonymised")
+def forget_search_keys(sender, *, party_ids, **kwargs) -> None:
+    for party in Party.objects.filter(pk__any=party_ids).only("pk", "name", "id_number", "kind"):
+        keep_search_keys_in_step(sender, party=party)

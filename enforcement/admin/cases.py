@@ -14,11 +14,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from enforcement import actions, permissions, services
+from enforcement.access import log_access
 from enforcement.admin.base import CourtScopedAdmin, _is_any_clerk, state_badge
 from enforcement.case_page import registry
 from enforcement.casenumbers import normalise_case_number
 from enforcement.errors import DomainError
 from enforcement.models import (
+    AccessLogEntry,
     AuditEntry,
     CaseState,
     Court,
@@ -169,6 +171,8 @@ class CaseAdmin(CourtScopedAdmin):
             raise Http404(_("No such case in your courts."))
         extra_context = extra_context or {}
         if self.has_view_permission(request, case):
+            if request.method == "GET":
+                log_access(request, what=AccessLogEntry.What.CASE, object_id=case.pk, label=case.case_number)
             extra_context["case_actions"] = registry.available_actions(request.user, case)
             extra_context["case_panels"] = [
                 (panel.title, render_to_string(panel.template, panel.context(case, request.user), request))
@@ -270,3 +274,30 @@ class AuditEntryAdmin(CourtScopedAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, normalise_case_number(search_term))
+
+
+@admin.register(AccessLogEntry)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Who looked at what: readable by superusers only, changed by nobody."""
+
+    list_display = ["at", "user", "what", "label", "object_id", "address", "path"]
+    list_filter = ["what"]
+    search_fields = ["=user__username", "=object_id", "label"]
+    date_hierarchy = "at"
+    list_select_related = ["user"]
+    show_full_result_count = False
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -5,8 +5,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from enforcement import identity, permissions, services
+from enforcement.access import log_access
 from enforcement.admin.base import _is_any_clerk, is_staff_member
 from enforcement.models import (
+    AccessLogEntry,
     EnforcementCase,
     Party,
     ResponsiblePerson,
@@ -47,6 +49,12 @@ class PartyAdmin(admin.ModelAdmin):
     @admin.display(description=_("ID number"), ordering="id_number")
     def masked_id(self, party) -> str:
         return party.masked_id_number
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        party = self.get_object(request, object_id)
+        if party is not None and request.method == "GET" and self.has_view_permission(request, party):
+            log_access(request, what=AccessLogEntry.What.PARTY, object_id=party.pk, label=party.name)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         """Parties of the user's courts' cases (and their organisations' responsible persons), and new ones."""

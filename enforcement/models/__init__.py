@@ -1,3 +1,4 @@
+from .access import AccessLogEntry
 from .audit import AppendOnlyError, AuditEntry
 from .cases import OPEN_STATES, CaseState, Currency, EnforcementCase, Payment
 from .courts import Court, Province, StaffRole
@@ -6,6 +7,7 @@ from .parties import Party, ResponsiblePerson
 
 __all__ = [
     "OPEN_STATES",
+    "AccessLogEntry",
     "AppendOnlyError",
     "AuditEntry",
     "CaseState",

@@ -51,6 +51,13 @@ class Party(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True, help_text=_("Never shown to the public."))
     phone = models.CharField(_("phone"), max_length=40, blank=True, help_text=_("Never shown to the public."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    anonymised_at = models.DateTimeField(
+        _("anonymised at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set when the retention period of this person's last case ran out and their data was erased."),
+    )
 
     class Meta:
         verbose_name = _("party")

@@ -31,6 +31,7 @@ from enforcement.services.core import (
 )
 from enforcement.services.parties import party_create, party_update, responsible_person_add, responsible_person_remove
 from enforcement.services.payments import payment_record
+from enforcement.services.retention import parties_anonymise_expired
 
 __all__ = [
     "CASE_EDITABLE_FIELDS",
@@ -48,6 +49,7 @@ __all__ = [
     "case_update",
     "cases_transition_many",
     "notice_record",
+    "parties_anonymise_expired",
     "party_create",
     "party_update",
     "payment_record",
