@@ -5,12 +5,14 @@ from csp.middleware import CSPMiddleware
 
 
 class SiteCSPMiddleware(CSPMiddleware):
-    """The strict policy of settings.CONTENT_SECURITY_POLICY everywhere, except that Django's admin keeps the
-    inline style attributes its own templates use (its scripts stay 'self' only)."""
+    """The strict policy of settings.CONTENT_SECURITY_POLICY everywhere, except that Django's admin and the API
+    docs (Swagger UI's page carries a small inline stylesheet) keep inline styles; their scripts stay 'self'."""
+
+    INLINE_STYLE_PATHS = ("/admin/", "/api/docs/")
 
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only)
-        if not report_only and request.path_info.startswith("/admin/"):
+        if not report_only and request.path_info.startswith(self.INLINE_STYLE_PATHS):
             parts.update = {**(parts.update or {}), "style-src": [UNSAFE_INLINE]}
         return parts
 

@@ -16,9 +16,19 @@ DAILY_JOBS = {
     "listings.tasks.end_sanctions_of_ended_cases": (2, 0),
     "listings.tasks.open_data_export": (3, 0),
     "enforcement.tasks.anonymise_expired_parties": (3, 30),
+    "appeals.tasks.flag_overdue_requests": (7, 0),
+}
+
+# task name: seconds between runs
+FREQUENT_JOBS = {
+    # The outbox's safety net: messages whose nudge found the broker down, and retries after back-off.
+    "enforcement.tasks.outbox_relay": 30,
 }
 
 CELERY_BEAT_SCHEDULE = {
     task.rsplit(".", 1)[1].replace("_", "-"): {"task": task, "schedule": crontab(hour=hour, minute=minute)}
     for task, (hour, minute) in DAILY_JOBS.items()
+} | {
+    task.rsplit(".", 1)[1].replace("_", "-"): {"task": task, "schedule": float(seconds)}
+    for task, seconds in FREQUENT_JOBS.items()
 }

@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminSite
 
 from config.health import health
 
+# Staff sign in with a password and a TOTP code: the admin site refuses a session whose second factor is not
+# verified (django-otp's documented way of protecting the default site).
+admin.site.__class__ = OTPAdminSite
 admin.site.site_header = _("Enforcement Registry")
 admin.site.site_title = _("Enforcement Registry")
 admin.site.index_title = _("Court administration")
@@ -12,5 +16,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", health, name="health"),
+    path("api/", include("config.api")),
+    path("", include("appeals.urls")),
     path("", include("listings.urls")),
 ]
+
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

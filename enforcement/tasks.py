@@ -25,6 +25,13 @@ def case_close_paid(self, case_id: int) -> str:
     return "closed" if case is not None else "nothing to do"
 
 
+@shared_task(acks_late=True, soft_time_limit=4 * 60, time_limit=5 * 60)
+def outbox_relay() -> dict[str, int]:
+    """Send what the outbox holds that is due. Nudged after each commit that writes a message, and run by beat
+    every half minute as the safety net (a broker that was down when the message was written)."""
+    return services.outbox_send_due()
+
+
 @shared_task(acks_late=True, soft_time_limit=50 * 60, time_limit=55 * 60)
 @recorded
 def declare_defaults() -> dict[str, int]:

@@ -1,12 +1,16 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.admin import APIKeyModelAdmin
 
 from enforcement.admin import CourtScopedAdmin
+from enforcement.fields import ChoiceSetField
 from enforcement.rules import Ground, RestrictionCategory
-from listings import actions, panels  # noqa: F401 - registers the case page's listing actions and panels
-from listings.models import ListingDecision, RestrictionOrder
+from listings import actions, checks, panels  # noqa: F401 - registers the case page's listing actions and panels
+from listings.models import CarrierCheck, CarrierKey, ListingDecision, RestrictionOrder
 from listings.panels import GroundFilter
 
 
@@ -140,3 +144,77 @@ class RestrictionOrderAdmin(DecisionAdmin):
     @admin.display(description=_("bound persons"))
     def bound_persons(self, obj) -> str:
         return ", ".join(f"{s.party.name} ({s.get_role_display()})" for s in obj.bound.select_related("party"))
+
+
+@admin.register(CarrierKey)
+class CarrierKeyAdmin(APIKeyModelAdmin):
+    """Keys for carriers and agencies: national, so only superusers issue and revoke them. The full key is shown
+    once, in a message, when it is created (the library keeps only its hash); revoking cannot be undone."""
+
+    list_display = ["prefix", "name", "organisation", "categories_label", "rate", "created", "expiry_date", "revoked"]
+    list_filter = ["revoked", "created"]
+    search_fields = ["name", "organisation", "prefix"]
+    fields = ["name", "organisation", "categories", "rate", "expiry_date", "revoked", "prefix", "created"]
+    # The admin gives integer fields a number box; a set of categories is a list of boxes to tick.
+    formfield_overrides = {ChoiceSetField: {"widget": forms.CheckboxSelectMultiple}}
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "created")
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the checks made with a key refer to it: revoke it instead
+
+    @admin.display(description=_("categories"))
+    def categories_label(self, obj) -> str:
+        return ", ".join(sorted(obj.categories))
+
+
+@admin.register(CarrierCheck)
+class CarrierCheckAdmin(admin.ModelAdmin):
+    """The record of carriers' checks, for accountability: who asked about whom, when, and the answer. Read
+    only, superusers only. The log keeps no ID numbers: a search for a full ID number looks up its HMAC."""
+
+    list_display = ["at", "key", "category", "restricted"]
+    list_filter = ["category", "restricted"]
+    list_select_related = ["key"]
+    search_fields = ["id_number_hmac"]
+    search_help_text = _("A full ID number: the checks made on that person.")
+    show_full_result_count = False
+    date_hierarchy = "at"
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            number = checks.clean_id_number(term)
+        except ValidationError:
+            return queryset.none(), False
+        return queryset.filter(id_number_hmac=checks.id_number_hmac(number)), False
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

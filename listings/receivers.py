@@ -2,13 +2,12 @@
 when the set-wise sweep takes a listed case off the list at the end of its period, its listing expires."""
 
 from django.dispatch import receiver
-from django.utils import timezone
 
 from enforcement.models import CaseState, Party
 from enforcement.signals import case_transitioned, cases_transitioned, parties_anonymised, party_changed
 from listings import services
 from listings.models import ListingDecision
-from listings.services.endings import sanctions_end_many
+from listings.services.endings import listings_expire_many, sanctions_end_many
 
 
 @receiver(case_transitioned, dispatch_uid="listings.sanctions_end")
@@ -23,9 +22,7 @@ def follow_cases_moved_set_wise(sender, *, case_ids, transition, to_state, actor
     if to_state in (CaseState.PAID, CaseState.CLOSED):
         sanctions_end_many(case_ids=ids, cause=transition, reason=reason, actor=actor)
     elif transition == "expire":
-        ListingDecision.objects.filter(
-            case_id__any=ids, status=ListingDecision.Status.IN_FORCE, expires_on__lt=timezone.localdate()
-        ).update(status=ListingDecision.Status.EXPIRED, ended_at=timezone.now())
+        listings_expire_many(case_ids=ids)
 
 
 @receiver(party_changed, dispatch_uid="listings.search_keys")

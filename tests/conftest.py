@@ -12,6 +12,8 @@ from enforcement.models import CaseState, EnforcementCase, StaffRole
 from listings import services as listing_services
 from tests.factories import CaseFactory, CourtFactory, UserFactory
 
+pytest_plugins = ["tests.browser_support"]
+
 Role = StaffRole.Role
 
 # In CI (.ci/run sets REQUIRE_SERVICES=1) the tests must run on PostgreSQL: a silent SQLite run would be a lie.
@@ -57,6 +59,28 @@ def celery_worker():
             yield worker
     finally:
         app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_with_force_login(monkeypatch):
+    """`force_login` of a staff user also passes the second factor (a confirmed TOTP device, verified in the
+    session), as signing in through the admin's form would. The form itself is tested in test_staff_login."""
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if user.is_staff:
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = TOTPDevice.objects.filter(user=user).first() or TOTPDevice.objects.create(
+                user=user, name="test authenticator", confirmed=True
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(autouse=True)

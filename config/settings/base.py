@@ -28,7 +28,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "config",
     "enforcement",
     "listings",
@@ -45,8 +52,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -92,9 +102,28 @@ def database_from_env(default: str | None) -> dict:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Staff login: password (validated) + a TOTP code (django-otp, required by the admin site), a lockout after
+# repeated failures (django-axes, per username), and sessions that end after a spell of inactivity.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.int("LOGIN_LOCKOUT_MINUTES", default=15) / 60  # hours
+# Either trips the lock: one account tried from many addresses, or one address trying many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "config.lockout.locked_out"
+OTP_TOTP_ISSUER = "Enforcement Registry"
+SESSION_ENGINE = "config.sessions"  # the database store, refusing forged keys before they reach the database
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle session ends
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -140,9 +169,31 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Enforcement Registry <no
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Enforcement Registry API",
+    "DESCRIPTION": "Carrier restriction checks, the change feed, the public list, and the court systems' API.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set, however many fields use it (the court systems' API uses these in several places).
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "enforcement.models.cases.CaseState",
+        "ClosingReasonEnum": "enforcement.rules.ClosingReason",
+        "LiftReasonEnum": "enforcement.rules.LiftReason",
+        "RestrictionCategoryEnum": "enforcement.rules.RestrictionCategory",
+        "TemporaryLiftReasonEnum": "listings.models.TemporaryLift.Reason",
+        "IntakeFormatEnum": "enforcement.models.intake.IntakeBatch.Format",
+    },
 }
 
 LOGIN_URL = "admin:login"
@@ -177,6 +228,11 @@ PUBLIC_PAGE_RATE = env("PUBLIC_PAGE_RATE", default="120/m")
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 RATELIMIT_VIEW = "listings.views.rate_limited"
 
+# --- Carriers' API: each key's rate unless the key sets its own; the key of the HMAC that the check log keeps
+# instead of ID numbers (empty: derived from SECRET_KEY; changing it makes older log rows unsearchable).
+CARRIER_API_RATE = env("CARRIER_API_RATE", default="600/m")
+CARRIER_CHECK_HASH_KEY = env("CARRIER_CHECK_HASH_KEY", default="")
+
 # --- Open data: files regenerated daily, served from here.
 OPEN_DATA_ROOT = env.path("OPEN_DATA_ROOT", default=str(BASE_DIR / "var" / "open-data"))
 
@@ -186,8 +242,17 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+
+# --- Debtors' requests (appeals): evidence is stored outside MEDIA_ROOT and the static files, served only to the
+# court's staff through the admin. The status check and filing are rate-limited like the search.
+EVIDENCE_ROOT = env.path("EVIDENCE_ROOT", default=str(BASE_DIR / "var" / "evidence"))
+EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=5)
+EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_BYTES", default=5_000_000)
+APPEALS_CHECK_RATE = env("APPEALS_CHECK_RATE", default="10/m")
+# The public address of the site, for links in e-mails (the tracking page).
+PUBLIC_SITE_URL = env("PUBLIC_SITE_URL", default="http://127.0.0.1:8000")
 
 # Overrides of the legal rules and deadlines in `enforcement.rules` (see that module for the names).
 ENFORCEMENT_RULES = env.json("ENFORCEMENT_RULES", default={})

@@ -274,30 +274,3 @@ class AuditEntryAdmin(CourtScopedAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, normalise_case_number(search_term))
-
-
-@admin.register(AccessLogEntry)
-class AccessLogAdmin(admin.ModelAdmin):
-    """Who looked at what: readable by superusers only, changed by nobody."""
-
-    list_display = ["at", "user", "what", "label", "object_id", "address", "path"]
-    list_filter = ["what"]
-    search_fields = ["=user__username", "=object_id", "label"]
-    date_hierarchy = "at"
-    list_select_related = ["user"]
-    show_full_result_count = False
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

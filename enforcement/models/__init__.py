@@ -1,8 +1,11 @@
 from .access import AccessLogEntry
+from .api import IdempotencyKey
 from .audit import AppendOnlyError, AuditEntry
 from .cases import OPEN_STATES, CaseState, Currency, EnforcementCase, Payment
 from .courts import Court, Province, StaffRole
+from .intake import IntakeBatch, IntakeRecord
 from .jobs import JobRun
+from .outbox import OutboxMessage
 from .parties import Party, ResponsiblePerson
 
 __all__ = [
@@ -14,7 +17,11 @@ __all__ = [
     "Court",
     "Currency",
     "EnforcementCase",
+    "IdempotencyKey",
+    "IntakeBatch",
+    "IntakeRecord",
     "JobRun",
+    "OutboxMessage",
     "Party",
     "Payment",
     "Province",

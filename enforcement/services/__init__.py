@@ -29,6 +29,7 @@ from enforcement.services.core import (
     stale_message,
     transition_refusal,
 )
+from enforcement.services.outbox import outbox_email, outbox_send_due, outbox_task
 from enforcement.services.parties import party_create, party_update, responsible_person_add, responsible_person_remove
 from enforcement.services.payments import payment_record
 from enforcement.services.retention import parties_anonymise_expired
@@ -49,6 +50,9 @@ __all__ = [
     "case_update",
     "cases_transition_many",
     "notice_record",
+    "outbox_email",
+    "outbox_send_due",
+    "outbox_task",
     "parties_anonymise_expired",
     "party_create",
     "party_update",

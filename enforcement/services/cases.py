@@ -19,6 +19,7 @@ from enforcement.models import (
 )
 from enforcement.permissions import Role
 from enforcement.services.core import _money, _require_role, _validated, audit_write, case_lock, case_transition
+from enforcement.services.outbox import outbox_task
 
 # --- cases -------------------------------------------------------------------------------------------------------
 
@@ -199,9 +200,8 @@ def notice_record(
 
 
 def _close_after_commit(case_id: int) -> None:
-    from enforcement.tasks import case_close_paid
-
-    transaction.on_commit(lambda: case_close_paid.delay(case_id))
+    """The closing goes through the outbox: written with the payment, sent once the broker takes it."""
+    outbox_task(task="enforcement.tasks.case_close_paid", kwargs={"case_id": case_id}, key=f"case-close-paid:{case_id}")
 
 
 def case_declare_default(*, actor, case_id: int, reason: str = "", expected_state=None) -> EnforcementCase:

@@ -12,7 +12,7 @@ from enforcement.models import CaseState, EnforcementCase
 from enforcement.permissions import Role
 from enforcement.rules import Ground, LiftReason, RestrictionCategory
 from enforcement.services import audit_write, case_lock, case_transition
-from listings.models import ListingDecision, RestrictionOrder
+from listings.models import FeedEvent, ListingDecision, RestrictionOrder
 from listings.services.common import (
     _active,
     _add_subjects,
@@ -27,6 +27,7 @@ from listings.services.common import (
     listing_refusals,
     search_keys,
 )
+from listings.services.feed import feed_listings, feed_orders
 
 # --- listing decisions -------------------------------------------------------------------------------------------
 
@@ -144,6 +145,8 @@ def listing_approve(
             companion.save()
             detail |= {"order_id": companion.pk, "order_number": companion.order_number}
         case_transition(case=case, transition="list_debtor", actor=actor, detail=detail)
+        if companion is not None:
+            feed_orders(kind=FeedEvent.Kind.RESTRICTION_ORDERED, order_ids=[companion.pk])
         if decision.grace_months == 0:
             _publish(case, decision, actor)
     return decision
@@ -179,6 +182,7 @@ def _publish(case: EnforcementCase, decision: ListingDecision, actor) -> None:
     if decision.period_years:
         decision.expires_on = timezone.localdate(now) + relativedelta(years=decision.period_years, days=-1)
     decision.save(update_fields=["published_at", "expires_on"])
+    feed_listings(kind=FeedEvent.Kind.LISTING_PUBLISHED, decision_ids=[decision.pk], now=now)
     audit_write(
         case=case,
         actor=actor,
@@ -223,6 +227,7 @@ def listing_expire(*, actor, decision_id: int) -> ListingDecision:
         decision.expire(at=timezone.now())
         decision.save()
         case_transition(case=case, transition="expire", actor=actor, detail={"decision_id": decision.pk})
+        feed_listings(kind=FeedEvent.Kind.LISTING_EXPIRED, decision_ids=[decision.pk])
     return decision
 
 
@@ -254,4 +259,7 @@ def listing_revoke(*, actor, decision_id: int, reason: str, expected_state=None)
             detail={"decision_id": decision.pk, "lifted_order_id": companion.pk if companion else None},
             keep_restriction=companion is None,
         )
+        feed_listings(kind=FeedEvent.Kind.LISTING_REVOKED, decision_ids=[decision.pk], now=now)
+        if companion is not None:
+            feed_orders(kind=FeedEvent.Kind.RESTRICTION_LIFTED, order_ids=[companion.pk], now=now)
     return decision

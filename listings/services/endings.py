@@ -7,7 +7,8 @@ from enforcement import rules
 from enforcement.models import AuditEntry, EnforcementCase
 from enforcement.rules import LiftReason
 from enforcement.services import SYSTEM_ACTOR_NAME, actor_name
-from listings.models import ListingDecision, RestrictionOrder
+from listings.models import FeedEvent, ListingDecision, RestrictionOrder
+from listings.services.feed import feed_listings, feed_orders
 
 END_CAUSES = {
     "pay_in_full": LiftReason.PAID_IN_FULL,
@@ -59,6 +60,8 @@ def sanctions_end_many(*, case_ids: list[int], cause: str, reason: str, actor=No
         actor,
     )
     AuditEntry.objects.bulk_create(entries)
+    feed_listings(kind=FeedEvent.Kind.LISTING_REMOVED, decision_ids=[pk for pk, _ in removed], now=now)
+    feed_orders(kind=FeedEvent.Kind.RESTRICTION_LIFTED, order_ids=[pk for pk, _ in lifted], now=now)
     return {"listings_removed": len(removed), "orders_lifted": len(lifted), "proposals_lapsed": lapsed}
 
 
@@ -68,3 +71,17 @@ def sanctions_end(*, case: EnforcementCase, actor, cause: str, reason: str) -> N
     Called inside the transaction that moved the case (see `listings.receivers`); the case is already locked.
     """
     sanctions_end_many(case_ids=[case.pk], cause=cause, reason=reason, actor=actor)
+
+
+def listings_expire_many(*, case_ids: list[int]) -> int:
+    """The set-wise sweep took these listed cases off the list at the end of their period (inside its
+    transaction, the cases locked): their listings expire, and carriers hear of it. Returns how many."""
+    now = timezone.now()
+    expired = list(
+        ListingDecision.objects.filter(
+            case_id__any=case_ids, status=ListingDecision.Status.IN_FORCE, expires_on__lt=timezone.localdate(now)
+        ).values_list("pk", flat=True)
+    )
+    ListingDecision.objects.filter(pk__any=expired).update(status=ListingDecision.Status.EXPIRED, ended_at=now)
+    feed_listings(kind=FeedEvent.Kind.LISTING_EXPIRED, decision_ids=expired, now=now)
+    return len(expired)

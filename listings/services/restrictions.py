@@ -11,7 +11,7 @@ from enforcement.models import CaseState
 from enforcement.permissions import Role
 from enforcement.rules import LiftReason
 from enforcement.services import audit_write, case_lock, case_transition
-from listings.models import ListingDecision, RestrictionOrder
+from listings.models import FeedEvent, ListingDecision, RestrictionOrder
 from listings.services.common import (
     _active,
     _add_subjects,
@@ -22,6 +22,7 @@ from listings.services.common import (
     _require_role,
     _served_on,
 )
+from listings.services.feed import feed_orders
 
 # --- restriction orders ------------------------------------------------------------------------------------------
 
@@ -83,6 +84,7 @@ def restriction_order_approve(
                 "categories": sorted(order.categories),
             },
         )
+        feed_orders(kind=FeedEvent.Kind.RESTRICTION_ORDERED, order_ids=[order.pk])
     return order
 
 
@@ -130,4 +132,5 @@ def restriction_order_lift(
             reason=f"{LiftReason(reason).label}. {note}".strip(),
             detail={"order_id": order.pk, "lift_reason": reason},
         )
+        feed_orders(kind=FeedEvent.Kind.RESTRICTION_LIFTED, order_ids=[order.pk], now=order.lifted_at)
     return order

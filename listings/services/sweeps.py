@@ -17,8 +17,9 @@ from enforcement import rules
 from enforcement.models import AuditEntry, CaseState, EnforcementCase
 from enforcement.rules import LiftReason
 from enforcement.services import cases_transition_many
-from listings.models import ListingDecision, RestrictionOrder
+from listings.models import FeedEvent, ListingDecision, RestrictionOrder
 from listings.services.endings import audit_rows, sanctions_end_many
+from listings.services.feed import feed_listings
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ def publish_due(*, today: datetime.date | None = None, chunk_size: int = 1000) -
             AuditEntry.objects.bulk_create(
                 audit_rows([(case, {"decision_id": pk}) for pk, case, _p in rows], "listing_publish", "", now)
             )
+            feed_listings(kind=FeedEvent.Kind.LISTING_PUBLISHED, decision_ids=[pk for pk, _c, _p in rows], now=now)
             published += len(rows)
 
 

@@ -11,8 +11,9 @@ from enforcement.errors import Conflict, InvalidInput
 from enforcement.permissions import Role
 from enforcement.rules import RestrictionCategory
 from enforcement.services import audit_write
-from listings.models import RestrictionOrder, TemporaryLift
+from listings.models import FeedEvent, RestrictionOrder, TemporaryLift
 from listings.services.common import _get_locked, _require_role
+from listings.services.feed import feed_orders
 
 
 def temporary_lift_grant(
@@ -71,5 +72,12 @@ def temporary_lift_grant(
                 "starts_on": starts_on.isoformat(),
                 "ends_on": ends_on.isoformat(),
             },
+        )
+        feed_orders(
+            kind=FeedEvent.Kind.TEMPORARY_LIFT,
+            order_ids=[order.pk],
+            effective_on=starts_on,
+            ends_on=ends_on,
+            categories=restricted,
         )
     return lift

@@ -6,7 +6,7 @@ from django.core.cache import cache
 
 from enforcement import services
 from listings.models import ListingDecision
-from tests.browser.conftest import screenshot
+from tests.browser_support import screenshot
 from tests.factories import PersonFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -5,6 +5,7 @@ with time-machine), so the audit trail, the decisions and the list look like a r
 given --seed. Refuses to run twice on the same database (use --force to add more cases anyway).
 """
 
+import base64
 import contextlib
 import datetime
 import logging
@@ -30,6 +31,8 @@ from listings import services as listing_services
 from listings.models import ListingDecision, RestrictionOrder
 
 DEMO_PASSWORD = "registry-demo-2026"  # noqa: S105 - printed for the demo logins; never used in production
+# One TOTP key for every demo login, so one entry in an authenticator app serves them all (printed by quickstart).
+DEMO_TOTP_KEY = b"registry-demo-2026!!".hex()
 
 COURTS = [
     # code, name, English name, level, province, higher court code
@@ -255,6 +258,9 @@ class Command(BaseCommand):
             with self._tasks_queued_not_run():
                 self._pay(case, self.staff[court.code], None, case.balance)
         self.stdout.write(self.style.SUCCESS(f"Loaded {cases + 1} cases in {len(basic)} basic courts."))
+        from appeals.demo import add_demo_requests  # the appeals app's part of the demo
+
+        add_demo_requests(self.stdout)
 
     # --- reference data ------------------------------------------------------------------------------------------
 
@@ -586,6 +592,15 @@ class Command(BaseCommand):
             )
         with self._at(case.payment_due_on + datetime.timedelta(days=1), 2):
             services.case_declare_default(actor=None, case_id=case.pk)
+
+
+def demo_second_factors() -> str:
+    """Give every staff user without a TOTP device the demo key; return the key in base32 for an app."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for user in get_user_model().objects.filter(is_staff=True, totpdevice__isnull=True):
+        TOTPDevice.objects.create(user=user, name="demo authenticator", key=DEMO_TOTP_KEY, confirmed=True)
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
 
 
 def demo_summary() -> dict[str, int]:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from config.management.commands.demo_data import DEMO_PASSWORD, demo_summary
+from config.management.commands.demo_data import DEMO_PASSWORD, demo_second_factors, demo_summary
 
 
 class Command(BaseCommand):
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         self.stdout.write("Database migrated.")
         call_command("demo_data")
         call_command("collectstatic", interactive=False, verbosity=0)
+        totp_key = demo_second_factors()
         counts = ", ".join(f"{n} {label}" for label, n in demo_summary().items())
         host, _, port = addrport.rpartition(":")
         url = f"http://{host or '127.0.0.1'}:{port}"
@@ -32,6 +33,8 @@ class Command(BaseCommand):
                 f"  Clerk login:     clerk / {DEMO_PASSWORD}   (Dongcheng District Court)\n"
                 f"  Approver login:  approver / {DEMO_PASSWORD}\n"
                 f"  Superuser:       admin / {DEMO_PASSWORD}\n"
+                f"  Second factor:   every demo login also asks for a 6-digit code. Add the key {totp_key}\n"
+                "                   to an authenticator app, or run `.venv/bin/python manage.py totp_code clerk`.\n"
                 f"  Demo data:   {counts}\n"
                 f"  Database:    {database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']}\n"
                 f"  Tasks:       {'in-process' if settings.CELERY_TASK_ALWAYS_EAGER else settings.CELERY_BROKER_URL}\n"

@@ -1,4 +1,8 @@
-"""Headless Chromium (Debian's package) driven by Playwright against pytest-django's live server."""
+"""Headless Chromium (Debian's package) driven by Playwright against pytest-django's live server.
+
+Registered once, as a plugin of the root conftest: one session-wide browser for every browser test. (Two copies
+of the session fixture, one per conftest that imported it, started Playwright twice in one thread and failed.)
+"""
 
 import os
 from pathlib import Path

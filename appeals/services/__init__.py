@@ -1,0 +1,37 @@
+"""Every write of the appeals app: debtors' requests, their decision and reconsideration, clearance certificates,
+and the daily deadline flags. Case and listing changes go through those apps' services."""
+
+from appeals.services.certificates import certificate_issue, certificate_signature, certificate_verify, is_clearable
+from appeals.services.deadlines import requests_flag_deadlines
+from appeals.services.requests import (
+    case_for_debtor,
+    normalise_tracking_code,
+    refusal,
+    removal_request_ask_reconsideration,
+    removal_request_carry_out,
+    removal_request_file,
+    removal_request_grant,
+    removal_request_reconsider,
+    removal_request_reject,
+    removal_request_start_review,
+    removal_request_withdraw,
+)
+
+__all__ = [
+    "case_for_debtor",
+    "certificate_issue",
+    "certificate_signature",
+    "certificate_verify",
+    "is_clearable",
+    "normalise_tracking_code",
+    "refusal",
+    "removal_request_ask_reconsideration",
+    "removal_request_carry_out",
+    "removal_request_file",
+    "removal_request_grant",
+    "removal_request_reconsider",
+    "removal_request_reject",
+    "removal_request_start_review",
+    "removal_request_withdraw",
+    "requests_flag_deadlines",
+]

@@ -1,0 +1,407 @@
+"""Filing a request and every change of its state.
+
+Each change runs in one `transaction.atomic()`: lock the case (`case_lock`, the order every case service uses)
+then the request (`select_for_update`), check the transition (state, permission, conditions), apply it, save,
+write the audit row on the case's trail, carry out the effect through the case and listing services where the
+change is a grant, and queue the debtor's e-mail in the outbox.
+"""
+
+import datetime
+import hashlib
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import ConcurrentTransition, can_proceed
+
+from appeals import evidence as evidence_files
+from appeals.models import (
+    DECIDING_ROLE,
+    EvidenceFile,
+    RemovalRequest,
+    RequestKind,
+    RequestState,
+    TemporaryLiftReason,
+)
+from appeals.services.effects import carry_out
+from appeals.services.notices import tell_debtor
+from enforcement import identity, permissions, rules, workdays
+from enforcement.casenumbers import normalise_case_number
+from enforcement.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RuleViolation, StaleCase
+from enforcement.models import EnforcementCase
+from enforcement.rules import TRAVEL_CATEGORIES, RestrictionCategory
+from enforcement.services import audit_write, case_lock
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+MAX_STATEMENT = 5000
+
+TRANSITION_LABELS = {
+    "start_review": gettext_lazy("taken up for review"),
+    "grant": gettext_lazy("granted"),
+    "reject": gettext_lazy("rejected"),
+    "withdraw": gettext_lazy("withdrawn"),
+    "request_reconsideration": gettext_lazy("sent for reconsideration"),
+    "uphold": gettext_lazy("upheld"),
+    "overturn": gettext_lazy("overturned"),
+}
+
+
+# --- finding what the debtor identifies ------------------------------------------------------------------------
+
+
+def case_for_debtor(*, case_number: str, id_number: str) -> EnforcementCase | None:
+    """The case with this number whose debtor has this ID number (or USCC), or None. A wrong pair and an unknown
+    case are the same None: the caller cannot tell them apart, so neither can someone guessing ID numbers."""
+    number = normalise_case_number(case_number or "")
+    id_number = identity.normalise(id_number or "")
+    if not number or not id_number:
+        return None
+    return (
+        EnforcementCase.objects.select_related("court", "debtor")
+        .filter(case_number=number, debtor__id_number=id_number)
+        .first()
+    )
+
+
+def normalise_tracking_code(code: str) -> str:
+    letters = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    return "-".join(letters[i : i + 4] for i in range(0, len(letters), 4))
+
+
+def _new_tracking_code() -> str:
+    return normalise_tracking_code("".join(secrets.choice(CODE_ALPHABET) for _ in range(12)))
+
+
+def _submission_key(*, case, id_number, kind, statement, lift) -> str:
+    statement = " ".join((statement or "").split())
+    parts = [str(case.pk), identity.normalise(id_number), kind, statement, *map(str, lift)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+# --- filing ----------------------------------------------------------------------------------------------------
+
+
+def _check_lift(kind, lift_reason, lift_categories, starts_on, ends_on):
+    if kind != RequestKind.TEMPORARY_LIFT:
+        return "", frozenset(), None, None
+    if lift_reason not in TemporaryLiftReason.values:
+        raise InvalidInput(_("Choose the reason: illness, funeral, official duty or an exam."), field="lift_reason")
+    try:
+        categories = frozenset(RestrictionCategory(c) for c in (lift_categories or ()))
+    except ValueError:
+        raise InvalidInput(_("Choose travel categories from the list."), field="lift_categories") from None
+    if not categories or not categories <= TRAVEL_CATEGORIES:
+        raise InvalidInput(_("Choose the travel categories to lift."), field="lift_categories")
+    if starts_on is None or ends_on is None:
+        raise InvalidInput(_("Give the first and the last day of the lift."), field="lift_starts_on")
+    if starts_on < timezone.localdate():
+        raise InvalidInput(_("A temporary lift cannot start in the past."), field="lift_starts_on")
+    if ends_on < starts_on:
+        raise InvalidInput(_("The lift cannot end before it starts."), field="lift_ends_on")
+    max_days = rules.get("temporary_lift_max_days")
+    if (ends_on - starts_on).days + 1 > max_days:
+        raise InvalidInput(
+            _("A temporary lift lasts at most %(n)d days (one month).") % {"n": max_days}, field="lift_ends_on"
+        )
+    return lift_reason, categories, starts_on, ends_on
+
+
+def removal_request_file(
+    *,
+    case_id: int,
+    kind: str,
+    statement: str,
+    contact_email: str = "",
+    contact_phone: str = "",
+    language: str = "zh-hans",
+    files=(),
+    lift_reason: str = "",
+    lift_categories=(),
+    lift_starts_on: datetime.date | None = None,
+    lift_ends_on: datetime.date | None = None,
+) -> tuple[RemovalRequest, bool]:
+    """A debtor files a request about the case they identified (`case_for_debtor`: case number + full ID number).
+    Returns (request, created): the same submission twice is one request."""
+    if kind not in RequestKind.values:
+        raise InvalidInput(_("Choose what you are asking for."), field="kind")
+    statement = (statement or "").strip()
+    if not statement:
+        raise InvalidInput(_("Say what is wrong and why."), field="statement")
+    if len(statement) > MAX_STATEMENT:
+        raise InvalidInput(_("The statement has at most %(n)d characters.") % {"n": MAX_STATEMENT}, field="statement")
+    contact_email, contact_phone = (contact_email or "").strip(), (contact_phone or "").strip()
+    if not contact_email and not contact_phone:
+        raise InvalidInput(_("Give an e-mail address or a phone number so the court can reach you."), field="contact")
+    lift = _check_lift(kind, lift_reason, lift_categories, lift_starts_on, lift_ends_on)
+    case = EnforcementCase.objects.select_related("debtor").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(_("No case matches this case number and ID number."))
+    key = _submission_key(case=case, id_number=case.debtor.id_number, kind=kind, statement=statement, lift=lift)
+    existing = RemovalRequest.objects.filter(submission_key=key).first()
+    if existing is not None:
+        return existing, False
+    checked = evidence_files.check_files(files)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            case = case_lock(case.pk)
+            today = timezone.localdate()
+            request = RemovalRequest(
+                tracking_code=_new_tracking_code(),
+                submission_key=key,
+                case=case,
+                court=case.court,
+                higher_court_id=case.court.higher_court_id,
+                kind=kind,
+                statement=statement,
+                contact_email=contact_email,
+                contact_phone=contact_phone,
+                language=language if language in ("en", "zh-hans") else "zh-hans",
+                lift_reason=lift[0],
+                lift_categories=lift[1],
+                lift_starts_on=lift[2],
+                lift_ends_on=lift[3],
+                due_on=workdays.period_end(today, rules.get("correction_review_days")),
+            )
+            with transaction.atomic():
+                request.save()
+            for item in checked:
+                stored.append(evidence_files.store(item))
+                EvidenceFile.objects.create(
+                    request=request,
+                    original_name=item.name,
+                    content_type=item.content_type,
+                    size=len(item.data),
+                    sha256=item.sha256,
+                    stored_name=stored[-1],
+                )
+            audit_write(
+                case=case,
+                actor=None,
+                action="request_file",
+                to_state=request.state,
+                reason=statement[:500],
+                legal_basis=rules.LISTING_PROVISIONS,
+                detail={**_detail(request), "by": "debtor", "evidence_files": len(checked)},
+            )
+            tell_debtor(request, "filed")
+    except IntegrityError:
+        evidence_files.discard(stored)
+        existing = RemovalRequest.objects.filter(submission_key=key).first()
+        if existing is not None:  # the same submission, sent twice at the same moment
+            return existing, False
+        raise
+    except BaseException:
+        evidence_files.discard(stored)
+        raise
+    return request, True
+
+
+# --- state changes ---------------------------------------------------------------------------------------------
+
+
+def _detail(request: RemovalRequest) -> dict:
+    return {"request_id": request.pk, "tracking_code": request.tracking_code, "kind": request.kind}
+
+
+def _lock(request_id: int | None = None, *, tracking_code: str | None = None):
+    """Lock the case, then the request (the order every case service uses). Inside the caller's transaction."""
+    lookup = {"pk": request_id} if request_id is not None else {"tracking_code": normalise_tracking_code(tracking_code)}
+    found = RemovalRequest.objects.filter(**lookup).values_list("pk", "case_id").first()
+    if found is None:
+        raise NotFound(_("There is no request with this tracking code."))
+    case = case_lock(found[1])
+    request = (
+        RemovalRequest.objects.select_for_update(of=("self",)).select_related("court", "higher_court").get(pk=found[0])
+    )
+    request.case = case
+    return case, request
+
+
+def refusal(request: RemovalRequest, transition: str, actor) -> DomainError | None:
+    """Why `actor` may not apply `transition` now (as the error to raise), or None. Changes nothing."""
+    method = getattr(request, transition)
+    if not can_proceed(method, check_conditions=False):
+        return Conflict(
+            _("A request that is %(state)s cannot be %(action)s.")
+            % {"state": request.get_state_display().lower(), "action": TRANSITION_LABELS[transition]}
+        )
+    if actor is not None and not method._django_fsm.has_transition_perm(request, request.state, actor):
+        if transition in ("uphold", "overturn"):
+            return Forbidden(_("Only a reviewer of the higher court decides a reconsideration."))
+        if transition in ("grant", "reject"):
+            role = DECIDING_ROLE[RequestKind(request.kind)]
+            return Forbidden(
+                _("This kind of request is decided by a member of %(court)s with the role: %(role)s.")
+                % {"role": role.label, "court": request.court}
+            )
+        return Forbidden(_("You do not have a role in %(court)s that allows this.") % {"court": request.court})
+    fsm_transition = method._django_fsm.get_transition(request.state)
+    unmet = [str(getattr(c, "message", c.__name__)) for c in fsm_transition.conditions if not c(request)]
+    if unmet:
+        return RuleViolation(" ".join(unmet))
+    return None
+
+
+def _apply(case, request, transition: str, actor, *, reason: str = "", detail: dict | None = None, **kwargs):
+    error = refusal(request, transition, actor)
+    if error is not None:
+        raise error
+    from_state = request.state
+    getattr(request, transition)(**kwargs)
+    try:
+        request.save()
+    except ConcurrentTransition:
+        raise StaleCase(
+            _("The request was changed by someone else at the same moment. Reload and try again.")
+        ) from None
+    audit_write(
+        case=case,
+        actor=actor,
+        action=f"request_{transition}",
+        from_state=from_state,
+        to_state=request.state,
+        reason=reason,
+        legal_basis=rules.LISTING_PROVISIONS,
+        detail={**_detail(request), **(detail or {})},
+    )
+
+
+def _reasons(reasons: str) -> str:
+    reasons = (reasons or "").strip()
+    if not reasons:
+        raise InvalidInput(_("A decision needs its reasons."), field="reasons")
+    return reasons
+
+
+def removal_request_start_review(*, actor, request_id: int) -> RemovalRequest:
+    with transaction.atomic():
+        case, request = _lock(request_id)
+        _apply(case, request, "start_review", actor)
+        tell_debtor(request, "review_started")
+    return request
+
+
+def removal_request_grant(*, actor, request_id: int, reasons: str, **effect) -> RemovalRequest:
+    """Grant the request and carry out its effect on the case in the same transaction (all or nothing)."""
+    reasons = _reasons(reasons)
+    with transaction.atomic():
+        case, request = _lock(request_id)
+        now = timezone.now()
+        _apply(case, request, "grant", actor, reason=reasons, by=actor, at=now, reasons=reasons)
+        request.effect_summary = carry_out(request=request, actor=actor, reasons=reasons, **effect)
+        request.effect_done_at, request.due_on = now, None
+        request.save(update_fields=["effect_summary", "effect_done_at", "due_on"])
+        tell_debtor(request, "granted")
+    return request
+
+
+def removal_request_reject(*, actor, request_id: int, reasons: str) -> RemovalRequest:
+    """Reject with reasons; the decision is served by e-mail and the tracking page today, which opens the
+    10-day window to ask the higher court for reconsideration. The listing stays in force meanwhile."""
+    reasons = _reasons(reasons)
+    with transaction.atomic():
+        case, request = _lock(request_id)
+        today = timezone.localdate()
+        window = workdays.period_end(today, rules.get("reconsideration_window_days"))
+        _apply(
+            case,
+            request,
+            "reject",
+            actor,
+            reason=reasons,
+            by=actor,
+            at=timezone.now(),
+            reasons=reasons,
+            window_closes_on=window,
+        )
+        request.due_on = None
+        request.save(update_fields=["due_on"])
+        tell_debtor(request, "rejected")
+    return request
+
+
+def removal_request_withdraw(*, tracking_code: str) -> RemovalRequest:
+    """The debtor withdraws a request the court has not decided yet."""
+    with transaction.atomic():
+        case, request = _lock(tracking_code=tracking_code)
+        _apply(case, request, "withdraw", None, detail={"by": "debtor"})
+        request.due_on = None
+        request.save(update_fields=["due_on"])
+        tell_debtor(request, "withdrawn")
+    return request
+
+
+def removal_request_ask_reconsideration(*, tracking_code: str, statement: str) -> RemovalRequest:
+    """The debtor asks the higher court to reconsider a rejection, within 10 days of its service."""
+    statement = (statement or "").strip()
+    if not statement:
+        raise InvalidInput(_("Say why the rejection is wrong."), field="statement")
+    if len(statement) > MAX_STATEMENT:
+        raise InvalidInput(_("The statement has at most %(n)d characters.") % {"n": MAX_STATEMENT}, field="statement")
+    with transaction.atomic():
+        case, request = _lock(tracking_code=tracking_code)
+        _apply(
+            case,
+            request,
+            "request_reconsideration",
+            None,
+            reason=statement[:500],
+            detail={"by": "debtor"},
+            at=timezone.now(),
+            statement=statement,
+        )
+        request.due_on = workdays.period_end(timezone.localdate(), rules.get("reconsideration_decision_days"))
+        request.save(update_fields=["due_on"])
+        tell_debtor(request, "reconsideration_requested")
+    return request
+
+
+def removal_request_reconsider(*, actor, request_id: int, overturn: bool, reasons: str) -> RemovalRequest:
+    """A reviewer of the higher court upholds or overturns the rejection. Overturned, the enforcing court must
+    carry the request out within 3 working days (`removal_request_carry_out`)."""
+    reasons = _reasons(reasons)
+    with transaction.atomic():
+        case, request = _lock(request_id)
+        transition = "overturn" if overturn else "uphold"
+        _apply(case, request, transition, actor, reason=reasons, by=actor, at=timezone.now(), reasons=reasons)
+        request.due_on = (
+            workdays.add_working_days(timezone.localdate(), rules.get("correction_effect_working_days"))
+            if overturn
+            else None
+        )
+        request.save(update_fields=["due_on"])
+        tell_debtor(request, "overturned" if overturn else "upheld")
+    return request
+
+
+def removal_request_carry_out(*, actor, request_id: int, note: str = "", **effect) -> RemovalRequest:
+    """The enforcing court carries out a request the higher court granted on reconsideration."""
+    with transaction.atomic():
+        case, request = _lock(request_id)
+        if request.state != RequestState.OVERTURNED or request.effect_done_at is not None:
+            raise Conflict(
+                _("Only a request overturned on reconsideration and not yet carried out is carried out here.")
+            )
+        role = DECIDING_ROLE[RequestKind(request.kind)]
+        if actor is not None and not permissions.has_role(actor, request.court_id, role):
+            raise Forbidden(
+                _("This kind of request is carried out by a member of %(court)s with the role: %(role)s.")
+                % {"role": role.label, "court": request.court}
+            )
+        reasons = note.strip() or request.reconsideration_reasons
+        request.effect_summary = carry_out(request=request, actor=actor, reasons=reasons, **effect)
+        request.effect_done_at, request.due_on = timezone.now(), None
+        request.save(update_fields=["effect_summary", "effect_done_at", "due_on"])
+        audit_write(
+            case=case,
+            actor=actor,
+            action="request_carry_out",
+            reason=reasons,
+            legal_basis=rules.LISTING_PROVISIONS,
+            detail=_detail(request),
+        )
+        tell_debtor(request, "carried_out")
+    return request

@@ -1,0 +1,229 @@
+"""The debtor's pages: status check, filing a request, receipt and tracking, reconsideration, the clearance
+certificate and its public verification.
+
+The debtor identifies a case with its number and their full ID number (or USCC). A wrong pair gets exactly the
+answer an unknown case gets, and both are rate-limited, so the page is no oracle for guessing ID numbers. Once
+identified, the session remembers the case (not the number) for a short while: the full ID number is never put
+back into a page, a URL or a log line.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from appeals import evidence, services
+from appeals.certificate_pdf import render_certificate
+from appeals.forms import FileRequestForm, IdentifyForm, ReconsiderationForm, TrackForm, VerifyForm
+from appeals.models import RequestKind
+from appeals.selectors import debtor_status, request_by_code
+from enforcement.errors import DomainError
+from enforcement.models import EnforcementCase
+from listings.views import _limited, rate_limited
+
+SESSION_KEY = "appeals_identified"
+IDENTIFIED_FOR_SECONDS = 30 * 60
+
+
+def _check_limited(request) -> bool:
+    return _limited(request, "appeals", settings.APPEALS_CHECK_RATE)
+
+
+def _too_many(request):
+    return rate_limited(request, group="appeals", rate=settings.APPEALS_CHECK_RATE)
+
+
+def _page_limited(request) -> bool:
+    return _limited(request, "page", settings.PUBLIC_PAGE_RATE)
+
+
+def _identified_case(request) -> EnforcementCase | None:
+    held = request.session.get(SESSION_KEY)
+    if not held or time.time() - held.get("at", 0) > IDENTIFIED_FOR_SECONDS:
+        return None
+    return EnforcementCase.objects.select_related("court", "debtor").filter(pk=held.get("case_id")).first()
+
+
+def _apply_error(form, error: DomainError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+@sensitive_post_parameters("id_number")
+@require_http_methods(["GET", "POST"])
+def status_check(request):
+    form = IdentifyForm(request.POST or None)
+    not_found = False
+    if request.method == "POST":
+        if _check_limited(request):
+            return _too_many(request)
+        if form.is_valid():
+            case = services.case_for_debtor(**form.cleaned_data)
+            if case is not None:
+                request.session.cycle_key()
+                request.session[SESSION_KEY] = {"case_id": case.pk, "at": time.time()}
+                return HttpResponseRedirect(reverse("appeals:my_case"))
+            # Unknown case, or a known case with someone else's ID number: one answer for both.
+            # Nothing typed is echoed back: the page is the same whatever was typed.
+            form, not_found = IdentifyForm(), True
+    return render(request, "appeals/status_check.html", {"form": form, "not_found": not_found})
+
+
+@require_GET
+def my_case(request):
+    case = _identified_case(request)
+    if case is None:
+        messages.info(request, _("Enter your case number and ID number first."))
+        return HttpResponseRedirect(reverse("appeals:status"))
+    return render(request, "appeals/my_case.html", {"status": debtor_status(case)})
+
+
+@require_POST
+def forget(request):
+    request.session.pop(SESSION_KEY, None)
+    return HttpResponseRedirect(reverse("appeals:status"))
+
+
+@require_http_methods(["GET", "POST"])
+def file_request(request):
+    case = _identified_case(request)
+    if case is None:
+        messages.info(request, _("Enter your case number and ID number first."))
+        return HttpResponseRedirect(reverse("appeals:status"))
+    form = FileRequestForm(request.POST or None, initial={"kind": request.GET.get("kind", "")})
+    if request.method == "POST":
+        if _check_limited(request):
+            return _too_many(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                filed, created = services.removal_request_file(
+                    case_id=case.pk,
+                    kind=data["kind"],
+                    statement=data["statement"],
+                    contact_email=data["contact_email"],
+                    contact_phone=data["contact_phone"],
+                    language=request.LANGUAGE_CODE,
+                    files=request.FILES.getlist("evidence"),
+                    lift_reason=data["lift_reason"],
+                    lift_categories=data["lift_categories"],
+                    lift_starts_on=data["lift_starts_on"],
+                    lift_ends_on=data["lift_ends_on"],
+                )
+            except DomainError as error:
+                _apply_error(form, error)
+            else:
+                if not created:
+                    messages.info(request, _("This request had already been received; here is its receipt."))
+                return HttpResponseRedirect(reverse("appeals:receipt", args=[filed.tracking_code]))
+    context = {
+        "form": form,
+        "case": case,
+        "max_files": evidence.max_files(),
+        "max_mb": f"{evidence.max_bytes() / 1_000_000:g}",
+        "temporary_lift": RequestKind.TEMPORARY_LIFT.value,
+    }
+    return render(request, "appeals/file_request.html", context, status=400 if form.errors else 200)
+
+
+def _request_or_404(code: str):
+    found = request_by_code(services.normalise_tracking_code(code))
+    if found is None:
+        raise Http404(_("There is no request with this tracking code."))
+    return found
+
+
+@require_GET
+def receipt(request, code: str):
+    if _page_limited(request):
+        return rate_limited(request, group="page", rate=settings.PUBLIC_PAGE_RATE)
+    return render(request, "appeals/receipt.html", {"req": _request_or_404(code)})
+
+
+@require_GET
+def track_lookup(request):
+    form = TrackForm(request.GET or None)
+    if form.is_valid():
+        code = services.normalise_tracking_code(form.cleaned_data["code"])
+        return HttpResponseRedirect(reverse("appeals:track", args=[code]))
+    return render(request, "appeals/track_lookup.html", {"form": form})
+
+
+@require_GET
+def track(request, code: str):
+    if _page_limited(request):
+        return rate_limited(request, group="page", rate=settings.PUBLIC_PAGE_RATE)
+    found = _request_or_404(code)
+    return render(request, "appeals/track.html", {"req": found, "form": ReconsiderationForm()})
+
+
+@require_POST
+def reconsider(request, code: str):
+    if _check_limited(request):
+        return _too_many(request)
+    found = _request_or_404(code)
+    form = ReconsiderationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.removal_request_ask_reconsideration(
+                tracking_code=found.tracking_code, statement=form.cleaned_data["statement"]
+            )
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("Your request for reconsideration has been sent to the higher court."))
+            return HttpResponseRedirect(reverse("appeals:track", args=[found.tracking_code]))
+    status = 409 if form.non_field_errors() else 400
+    return render(
+        request, "appeals/track.html", {"req": request_by_code(found.tracking_code), "form": form}, status=status
+    )
+
+
+@require_POST
+def withdraw(request, code: str):
+    if _check_limited(request):
+        return _too_many(request)
+    found = _request_or_404(code)
+    try:
+        services.removal_request_withdraw(tracking_code=found.tracking_code)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your request has been withdrawn."))
+    return HttpResponseRedirect(reverse("appeals:track", args=[found.tracking_code]))
+
+
+@require_POST
+def certificate(request):
+    case = _identified_case(request)
+    if case is None:
+        messages.info(request, _("Enter your case number and ID number first."))
+        return HttpResponseRedirect(reverse("appeals:status"))
+    try:
+        issued = services.certificate_issue(case_id=case.pk)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("appeals:my_case"))
+    query = f"?number={issued.number}&signature={issued.signature}"
+    url = request.build_absolute_uri(reverse("appeals:verify") + query)
+    response = HttpResponse(render_certificate(issued, verify_url=url), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{issued.number}.pdf"'
+    return response
+
+
+@require_GET
+def verify(request):
+    if _page_limited(request):
+        return rate_limited(request, group="page", rate=settings.PUBLIC_PAGE_RATE)
+    form = VerifyForm(request.GET or None)
+    context = {"form": form, "checked": False, "certificate": None}
+    if form.is_valid():
+        context["checked"] = True
+        context["certificate"] = services.certificate_verify(**form.cleaned_data)
+    return render(request, "appeals/verify.html", context)

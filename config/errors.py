@@ -1,0 +1,37 @@
+"""What an unmatched address and an unexpected failure answer.
+
+Under /api/ the answer is always JSON, even for a path no route matches (`/api/v1/cases/-1/`: the id converter
+refuses it before any view runs). The database being unreachable (restarting, overloaded) is not a bug in the
+request: it answers 503 with Retry-After and says to try again, as JSON under /api/ and as a page elsewhere.
+Anything else is a genuine 500."""
+
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found as django_page_not_found
+from django.views.defaults import server_error as django_server_error
+
+RETRY_AFTER_SECONDS = 30
+
+
+def page_not_found(request, exception, *args, **kwargs):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return django_page_not_found(request, exception, *args, **kwargs)
+
+
+def server_error(request, *args, **kwargs):
+    exc = sys.exc_info()[1]
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return django_server_error(request, *args, **kwargs)
+    message = _("The registry is briefly unavailable. Please try again in a minute.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        # Rendered without a request context: nothing on this page may need the database.
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -1,0 +1,1 @@
+"""The enforcement app's REST API (DRF): input serializer -> service -> output serializer."""

@@ -1,0 +1,1 @@
+"""The listings app's REST API (DRF): input serializer -> service -> output serializer."""

@@ -1,0 +1,141 @@
+"""Carrier restriction checks: is this person restricted in this category today, and by which orders.
+
+A person is restricted in a category while a restriction order in force binds them (as the debtor, or as a
+responsible person of a debtor organisation) and covers the category, unless a temporary lift of that order
+covers today and the category. The answer names the orders (court, case number, order number) and nothing
+else: never an amount, a creditor, or another personal detail.
+
+One statement answers any number of ID numbers (a batch of 1,000 costs one query, like a single check). Its
+text never changes, only its parameters, so PostgreSQL prepares it once per connection (server-side binding).
+"""
+
+import datetime
+import hmac
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from enforcement import identity
+from enforcement.models import Court, EnforcementCase, Party
+from enforcement.rules import RestrictionCategory
+from listings.models import RestrictionOrder, RestrictionSubject, TemporaryLift
+
+MAX_ID_NUMBER_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class OrderRef:
+    court: str
+    case_number: str
+    order_number: str
+
+
+@dataclass
+class CheckResult:
+    id_number: str
+    restricted: bool | None  # None: the number is not a valid ID number
+    orders: list[OrderRef] = field(default_factory=list)
+    error: str = ""
+
+
+def clean_id_number(value) -> str:
+    """The number as stored (normalised), or ValidationError saying which rule it breaks. A resident ID
+    number and a unified social credit code are checked against their check character; a passport or other
+    document number only for its characters and length."""
+    if not isinstance(value, str):
+        raise ValidationError(_("An ID number is a string."), code="type")
+    number = identity.normalise(value)
+    if not number:
+        raise ValidationError(_("The ID number is empty."), code="empty")
+    if len(number) > MAX_ID_NUMBER_LENGTH or not number.isascii() or not number.isalnum():
+        raise ValidationError(
+            _("An ID number is at most %(n)d letters and digits.") % {"n": MAX_ID_NUMBER_LENGTH}, code="characters"
+        )
+    if len(number) == 18:
+        if number[:17].isdigit():
+            return identity.parse_resident_id(number).number
+        return identity.parse_uscc(number)
+    return number
+
+
+def id_number_hmac(number: str) -> str:
+    """What the check log keeps of an ID number: HMAC-SHA256 under CARRIER_CHECK_HASH_KEY (by default a key
+    derived from SECRET_KEY), so a given person's checks can be found without the log naming anyone."""
+    return hmac.digest(_hmac_key(), number.encode(), "sha256").hex()
+
+
+def _hmac_key() -> bytes:
+    secret = getattr(settings, "CARRIER_CHECK_HASH_KEY", "") or f"carrier-check-hmac:{settings.SECRET_KEY}"
+    return secret.encode()
+
+
+def _category_bit(category: str) -> int:
+    return RestrictionOrder._meta.get_field("categories").bit(RestrictionCategory(category))
+
+
+def _sql(many: int | None) -> str:
+    ids = "p.id_number = ANY(%s)" if many is None else f"p.id_number IN ({', '.join(['%s'] * many)})"
+    return (
+        "SELECT p.id_number, ct.name, c.case_number, o.order_number "  # noqa: S608 - fixed table names only
+        f"FROM {Party._meta.db_table} p "
+        f"JOIN {RestrictionSubject._meta.db_table} s ON s.party_id = p.id "
+        f"JOIN {RestrictionOrder._meta.db_table} o ON o.id = s.order_id "
+        f"JOIN {EnforcementCase._meta.db_table} c ON c.id = o.case_id "
+        f"JOIN {Court._meta.db_table} ct ON ct.id = c.court_id "
+        f"WHERE {ids} AND o.status = %s AND (o.categories & %s) <> 0 "
+        f"AND NOT EXISTS (SELECT 1 FROM {TemporaryLift._meta.db_table} t WHERE t.order_id = o.id "
+        "AND t.ends_on >= %s AND t.starts_on <= %s AND (t.categories & %s) <> 0) "
+        "ORDER BY p.id_number, o.id"
+    )
+
+
+def restricting_orders(
+    numbers: list[str], category: str, today: datetime.date, *, log_sql: str = "", log_params: list | None = None
+) -> dict[str, list[OrderRef]]:
+    """For each of `numbers` (already cleaned) that is restricted in `category` today, the orders that
+    restrict it, oldest first. Numbers not restricted are absent. One query whatever the number of numbers.
+
+    On PostgreSQL `log_sql` (an INSERT reading the CTE `hits`) rides along in the same statement: the answer
+    and its record cost one round trip (see `listings.services.checks`)."""
+    unique = list(dict.fromkeys(numbers))
+    bit = _category_bit(category)
+    day = connection.ops.adapt_datefield_value(today)
+    tail = [RestrictionOrder.Status.IN_FORCE.value, bit, day, day, bit]
+    if connection.vendor == "postgresql":
+        sql, params = _sql(None), [unique, *tail]
+        if log_sql:
+            sql = f"WITH hits AS ({sql}), logged AS ({log_sql}) SELECT * FROM hits"  # noqa: S608 - fixed text
+            params = [*params, *(log_params or [])]
+    elif unique:
+        sql, params = _sql(len(unique)), [*unique, *tail]
+    else:
+        return {}
+    found: dict[str, list[OrderRef]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for number, court, case_number, order_number in cursor.fetchall():
+            found.setdefault(number, []).append(OrderRef(court, case_number, order_number))
+    return found
+
+
+def cleaned(raw_numbers: list) -> list[CheckResult]:
+    """One result per number given, in the order given (duplicates kept), not yet answered: a number that is
+    not a valid ID number gets `restricted=None` and the reason, and does not stop the others."""
+    results: list[CheckResult] = []
+    for raw in raw_numbers:
+        try:
+            results.append(CheckResult(id_number=clean_id_number(raw), restricted=False))
+        except ValidationError as exc:
+            results.append(CheckResult(id_number=str(raw)[:64], restricted=None, error=" ".join(exc.messages)))
+    return results
+
+
+def answer(results: list[CheckResult], found: dict[str, list[OrderRef]]) -> list[CheckResult]:
+    for result in results:
+        if result.restricted is not None and result.id_number in found:
+            result.restricted = True
+            result.orders = found[result.id_number]
+    return results

@@ -1,0 +1,91 @@
+"""Reading the change feed (`GET /api/v1/changes/`): every event once, in commit order, from a cursor.
+
+Ids are handed out when a row is inserted, not when its transaction commits, so "events after id N" would skip
+an event whose transaction took id N-1 but committed after a reader had passed N. On PostgreSQL each event keeps
+the id of its transaction (xid), and the feed serves only events whose xid is below the oldest transaction still
+running (the snapshot's xmin, less transactions of other databases: see BOUND_SQL), ordered by (xid, id): every
+event that could still appear sorts after those served, so the cursor (the last (xid, id) served) never passes
+one. A long transaction in this database holds the feed back until it ends. On SQLite writers are serialised,
+every xid is 0, and the order is the id's.
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+from enforcement.models import Court
+from listings.models import FeedEvent
+
+MAX_LIMIT = 1000
+
+# The oldest transaction still running that could write to this database: the snapshot's in-progress xids,
+# less those pg_stat_activity places in another database of the cluster (xids are cluster-wide: a long load in
+# another database must not stall this feed). A transaction not found there (it just ended, or the statistics
+# are not visible to this role) counts as ours, which only ever holds events back, never skips them. With no
+# transaction running, everything below the snapshot's xmax is settled.
+BOUND_SQL = (
+    "SELECT COALESCE("
+    "(SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x WHERE xid(x) NOT IN "
+    "(SELECT backend_xid FROM pg_stat_activity "
+    "WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())), "
+    "pg_snapshot_xmax(pg_current_snapshot())::text::bigint)"
+)
+START = (-1, 0)
+
+
+def encode_cursor(position: tuple[int, int]) -> str:
+    return base64.urlsafe_b64encode(f"{position[0]}:{position[1]}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    """The (xid, id) a cursor stands for; ValueError if it is not one the feed gave. Empty: the beginning."""
+    if not cursor:
+        return START
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        xid, event_id = (int(part) for part in text.split(":"))
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise ValueError("bad cursor") from exc
+    if not (-1 <= xid < 2**63 and 0 <= event_id < 2**63) or encode_cursor((xid, event_id)) != cursor:
+        raise ValueError("bad cursor")
+    return xid, event_id
+
+
+@dataclass
+class FeedPage:
+    events: list[dict]
+    next_cursor: str
+    has_more: bool
+
+
+def read(*, after: tuple[int, int] = START, limit: int = MAX_LIMIT) -> FeedPage:
+    """Up to `limit` events after the cursor position, and the cursor to read on from."""
+    visible = f"AND e.xid < ({BOUND_SQL})" if connection.vendor == "postgresql" else ""
+    sql = (
+        "SELECT e.*, ct.name AS court_name, ct.code AS court_code "  # noqa: S608 - fixed table names only
+        f"FROM {FeedEvent._meta.db_table} e JOIN {Court._meta.db_table} ct ON ct.id = e.court_id "
+        f"WHERE (e.xid, e.id) > (%s, %s) {visible} ORDER BY e.xid, e.id LIMIT %s"
+    )
+    rows = list(FeedEvent.objects.raw(sql, [after[0], after[1], limit + 1]))
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    events = [
+        {
+            "event": e.kind,
+            "id_number": e.id_number,
+            "categories": sorted(c.value for c in e.categories),
+            "court": e.court_name,
+            "court_code": e.court_code,
+            "case_number": e.case_number,
+            "document_number": e.document_number,
+            "effective_on": e.effective_on,
+            "ends_on": e.ends_on,
+            "recorded_at": timezone.localtime(e.at),
+        }
+        for e in rows
+    ]
+    last = (rows[-1].xid, rows[-1].id) if rows else after
+    return FeedPage(events=events, next_cursor=encode_cursor(last), has_more=has_more)

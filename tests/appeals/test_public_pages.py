@@ -1,0 +1,228 @@
+"""The debtor's public pages: the status check that is no oracle, rate limits, uploads checked by content,
+duplicate submissions, and the clearance certificate verified (a forged one refused)."""
+
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from appeals.models import ClearanceCertificate, EvidenceFile, RemovalRequest, RequestKind
+from enforcement.models import AuditEntry
+from tests.appeals.conftest import act, file_request, filed, identify, jpeg_bytes, pdf_bytes, png_bytes, upload
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+
+def without_csrf(response) -> str:
+    return CSRF.sub("", response.content.decode())
+
+
+def test_a_wrong_pair_answers_exactly_like_an_unknown_case(client, walk):
+    case = walk.listed()
+    someone_else = PersonFactory().id_number
+    wrong_pair = identify(client, case, id_number=someone_else)
+    unknown_case = client.post(
+        reverse("appeals:status"), {"case_number": "（2026）京0101执99999号", "id_number": someone_else}
+    )
+    unknown_same_number = client.post(
+        reverse("appeals:status"), {"case_number": case.case_number, "id_number": case.debtor.id_number[:-1] + "0"}
+    )
+    assert wrong_pair.status_code == unknown_case.status_code == unknown_same_number.status_code == 200
+    assert "No case matches this case number and ID number" in wrong_pair.content.decode()
+    assert without_csrf(wrong_pair) == without_csrf(unknown_case) == without_csrf(unknown_same_number)
+    for response in (wrong_pair, unknown_case):
+        assert case.debtor.name not in response.content.decode()
+        assert someone_else not in response.content.decode()
+    assert client.get(reverse("appeals:my_case")).status_code == 302  # nothing identified
+
+
+def test_the_right_pair_shows_the_case_without_echoing_the_full_id_number(client, walk):
+    case = walk.listed()
+    assert identify(client, case)["Location"] == reverse("appeals:my_case")
+    page = client.get(reverse("appeals:my_case")).content.decode()
+    assert case.case_number in page
+    assert "100000.00" in page
+    assert 'id="on-list"' in page
+    assert "Air travel" in page
+    assert case.debtor.id_number not in page
+    assert case.debtor.masked_id_number in page
+
+
+def test_the_status_check_is_rate_limited(client, walk, settings):
+    settings.APPEALS_CHECK_RATE = "3/m"
+    case = walk.listed()
+    for _ in range(3):
+        assert identify(client, case, id_number=PersonFactory().id_number).status_code == 200
+    response = identify(client, case)
+    assert response.status_code == 429
+    assert "Retry-After" in response
+
+
+def test_the_same_submission_twice_is_one_request(client, walk):
+    case = walk.listed()
+    first = filed(file_request(client, case, RequestKind.PAID, files=[upload("a.pdf", pdf_bytes())]))
+    again = file_request(
+        client, case, RequestKind.PAID, statement="  我已履行完毕，请删除。 ", files=[upload("a.pdf", pdf_bytes())]
+    )
+    assert filed(again) == first
+    assert RemovalRequest.objects.count() == 1
+    assert EvidenceFile.objects.count() == 1
+    assert AuditEntry.objects.filter(action="request_file").count() == 1
+    page = client.get(again["Location"]).content.decode()
+    assert "already been received" in page
+    different = filed(file_request(client, case, RequestKind.PAID, statement="另一份陈述。"))
+    assert different != first
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("notes.pdf", b"just some text, not a PDF at all", "is not a readable PDF, JPEG or PNG"),
+        ("scan.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 200, "is not a readable PDF"),
+        ("photo.png", b"\x7fELF\x02\x01\x01" + b"\x00" * 100, "is not a readable PDF"),
+        ("broken.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "is not a readable PDF"),
+        ("fake.pdf", b"%PDF-1.7\n this is not really a PDF", "is not a readable PDF"),
+    ],
+    ids=["text", "renamed-windows-executable", "renamed-elf", "truncated-png", "pdf-header-only"],
+)
+def test_a_file_whose_content_is_not_a_pdf_jpeg_or_png_is_refused(client, walk, name, data, message):
+    case = walk.listed()
+    response = file_request(client, case, RequestKind.PAID, files=[upload(name, data)])
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not RemovalRequest.objects.exists()
+
+
+def test_a_file_too_large_is_refused(client, walk, settings):
+    settings.EVIDENCE_MAX_FILE_BYTES = 1000
+    case = walk.listed()
+    response = file_request(
+        client, case, RequestKind.PAID, files=[upload("big.png", png_bytes((400, 400)), "image/png")]
+    )
+    assert response.status_code == 400
+    assert "too large" in response.content.decode()
+    assert not RemovalRequest.objects.exists()
+
+
+def test_too_many_files_are_refused(client, walk, settings):
+    settings.EVIDENCE_MAX_FILES = 2
+    case = walk.listed()
+    files = [upload(f"p{i}.jpg", jpeg_bytes(), "image/jpeg") for i in range(3)]
+    response = file_request(client, case, RequestKind.PAID, files=files)
+    assert response.status_code == 400
+    assert "at most 2 files" in response.content.decode()
+    assert not RemovalRequest.objects.exists()
+
+
+def test_accepted_evidence_is_stored_privately_outside_media_and_static(client, walk, settings):
+    case = walk.listed()
+    req = filed(
+        file_request(
+            client, case, RequestKind.PAID, files=[upload("a.pdf", pdf_bytes()), upload("b.jpg", jpeg_bytes())]
+        )
+    )
+    kinds = sorted(req.evidence.values_list("content_type", flat=True))
+    assert kinds == ["application/pdf", "image/jpeg"]
+    for item in req.evidence.all():
+        path = settings.EVIDENCE_ROOT / item.stored_name
+        assert path.exists()
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+        assert re.fullmatch(r"[0-9a-f]{32}\.(pdf|jpg)", item.stored_name)  # a random name, not the debtor's
+        assert not path.resolve().is_relative_to(settings.MEDIA_ROOT)
+        assert not path.resolve().is_relative_to(settings.STATIC_ROOT)
+
+
+def test_a_request_needs_a_way_to_reach_the_debtor(client, walk):
+    case = walk.listed()
+    identify(client, case)
+    response = client.post(reverse("appeals:file"), {"kind": RequestKind.PAID, "statement": "已付清。"})
+    assert response.status_code == 400
+    assert "e-mail address or a phone number" in response.content.decode()
+
+
+def test_filing_without_identifying_the_case_first_is_sent_to_the_status_check(client):
+    response = client.post(reverse("appeals:file"), {"kind": RequestKind.PAID, "statement": "x"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("appeals:status")
+
+
+def test_an_unknown_tracking_code_is_404(client):
+    assert client.get(reverse("appeals:track", args=["AAAA-BBBB-CCCC"])).status_code == 404
+
+
+# --- certificates ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cleared(client, walk, clerk):
+    case = walk.listed()
+    req = filed(file_request(client, case, RequestKind.SETTLED))
+    assert act(clerk, req, "grant", reasons="Settlement performed.").status_code == 302
+    return case
+
+
+def test_the_certificate_is_a_pdf_with_a_number_and_signature_that_verify(client, cleared):
+    response = client.post(reverse("appeals:certificate"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    pdf = PdfReader(io.BytesIO(response.content))
+    text = pdf.pages[0].extract_text()
+    certificate = ClearanceCertificate.objects.get(case=cleared)
+    assert certificate.number in text
+    assert len(pdf.pages[0].images) == 1  # the QR code
+    page = client.get(reverse("appeals:verify"), {"number": certificate.number, "signature": certificate.signature})
+    body = page.content.decode()
+    assert "Valid" in body
+    assert cleared.case_number in body
+    assert "Settlement agreement performed" in body
+    assert cleared.debtor.id_number not in body
+    # Asking again gives the same certificate.
+    client.post(reverse("appeals:certificate"))
+    assert ClearanceCertificate.objects.count() == 1
+
+
+def test_a_forged_or_altered_certificate_is_unknown(client, cleared):
+    client.post(reverse("appeals:certificate"))
+    certificate = ClearanceCertificate.objects.get(case=cleared)
+    flipped = ("0" if certificate.signature[0] != "0" else "1") + certificate.signature[1:]
+    for number, signature in (
+        (certificate.number, flipped),
+        (certificate.number[:-1] + "9", certificate.signature),
+        ("QC-2026-99999999", "0" * 32),
+    ):
+        body = client.get(reverse("appeals:verify"), {"number": number, "signature": signature}).content.decode()
+        assert 'id="verdict"' in body
+        assert "Unknown" in body
+        assert "Valid" not in body
+
+
+def test_no_certificate_for_a_case_that_is_not_cleared(client, walk):
+    case = walk.listed()
+    identify(client, case)
+    assert 'id="get-certificate"' not in client.get(reverse("appeals:my_case")).content.decode()
+    response = client.post(reverse("appeals:certificate"))
+    assert response.status_code == 302
+    assert not ClearanceCertificate.objects.exists()
+
+
+def test_public_pages_keep_the_strict_content_security_policy(client):
+    for name in ("appeals:status", "appeals:verify", "appeals:track_lookup"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self'" in policy
+        assert "unsafe-inline" not in policy
+        assert "<script" not in response.content.decode()
+        assert "style=" not in response.content.decode()
+
+
+def test_the_pages_are_translated_into_chinese(walk):
+    from django.test import Client
+
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "查询本人状态" in chinese.get(reverse("appeals:status")).content.decode()

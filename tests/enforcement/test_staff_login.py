@@ -1,0 +1,115 @@
+"""Staff sign in with a password and a TOTP code; repeated failures lock the account; idle sessions end."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from tests.staff import authenticator, current_code, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_password_and_the_current_code_open_the_admin(client, clerk):
+    response = sign_in(client, clerk)
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_the_password_alone_does_not_open_the_admin(client, clerk):
+    authenticator(clerk)
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": clerk.username, "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 200
+    assert "Please enter your OTP token." in response.text
+    assert client.get("/admin/").status_code == 302  # still sent to the sign-in page
+
+
+def test_a_wrong_code_is_refused_with_a_message(client, clerk):
+    device = authenticator(clerk)
+    wrong = f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
+    response = sign_in(client, clerk, code=wrong)
+    assert response.status_code == 200
+    assert "Invalid token" in response.text
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_code_is_accepted_only_once(client, clerk):
+    device = authenticator(clerk)
+    code = current_code(device)
+    assert sign_in(client, clerk, code=code).status_code == 302
+    client.logout()
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {
+            "username": clerk.username,
+            "password": "correct horse battery staple",
+            "otp_device": device.persistent_id,
+            "otp_token": code,
+        },
+    )
+    assert response.status_code == 200  # a replayed code is refused
+
+
+def test_five_wrong_passwords_lock_the_account_with_a_clear_message_until_the_cool_off(client, clerk):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for _ in range(4):
+            assert sign_in(client, clerk, password="wrong password").status_code == 200
+        locked = sign_in(client, clerk, password="wrong password")
+        assert locked.status_code == 429
+        assert "Sign-in has been refused after 5 failed attempts" in locked.text
+        assert "Try again in 15 minutes" in locked.text
+        assert locked["Retry-After"] == "900"
+        assert sign_in(client, clerk).status_code == 429  # even the right password, while locked
+    with time_machine.travel(start + datetime.timedelta(minutes=16), tick=False):
+        assert sign_in(client, clerk).status_code == 302
+
+
+def test_one_address_trying_many_accounts_is_locked_too(client, clerk, approver, other_clerk):
+    for user in (clerk, approver, other_clerk, clerk, approver):
+        last = sign_in(client, user, password="wrong password")
+    assert last.status_code == 429
+
+
+def test_an_idle_session_ends_after_thirty_minutes(client, clerk):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        assert sign_in(client, clerk).status_code == 302
+    with time_machine.travel(start + datetime.timedelta(minutes=29), tick=False):
+        assert client.get("/admin/").status_code == 200  # activity keeps it alive...
+    with time_machine.travel(start + datetime.timedelta(minutes=58), tick=False):
+        assert client.get("/admin/").status_code == 200  # ...counted from the last request
+    with time_machine.travel(start + datetime.timedelta(minutes=89), tick=False):
+        response = client.get("/admin/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+
+
+def test_passwords_are_validated():
+    with pytest.raises(ValidationError, match="at least 12 characters"):
+        validate_password("Tr0ub4dor&3")
+    with pytest.raises(ValidationError, match="too common"):
+        validate_password("password1234")
+
+
+def test_totp_enrol_issues_a_device_once_and_refuses_strangers(clerk, capsys):
+    call_command("totp_enrol", clerk.username)
+    out = capsys.readouterr().out
+    assert "Or type the key:" in out
+    with pytest.raises(CommandError, match="already has a TOTP device"):
+        call_command("totp_enrol", clerk.username)
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("totp_enrol", "nobody")
+
+
+def test_totp_code_is_refused_outside_the_local_demo(clerk, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="local demo only"):
+        call_command("totp_code", clerk.username)
