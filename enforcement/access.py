@@ -1,10 +1,11 @@
 """Recording staff access to personal data (see `AccessLogEntry`)."""
 
+from config.clientip import client_ip
 from enforcement.models import AccessLogEntry
 
 
 def client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def log_access(request, *, what: str, object_id, label: str = "") -> None:

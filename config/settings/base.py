@@ -115,6 +115,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "config.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "config.clientip.client_ip"  # the client behind the proxy, not the proxy
 OTP_TOTP_ISSUER = "Enforcement Registry"
 SESSION_ENGINE = "config.sessions"  # the database store, refusing forged keys before they reach the database
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
@@ -154,6 +155,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
+# A worker child killed mid-task (OOM, the hard time limit) puts its message back instead of acknowledging it:
+# the tasks are idempotent, so running one again is safe, while losing it is not.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
@@ -222,10 +226,12 @@ X_FRAME_OPTIONS = "DENY"
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # --- Rate limits of the public pages, per client address (django-ratelimit). A person never meets them;
-# a scraper soon does. Behind a proxy, set RATELIMIT_IP_META_KEY to the header that carries the client address.
+# a scraper soon does. Behind a reverse proxy, CLIENT_IP_META_KEY names the header that carries the client's
+# address (see config.clientip: the rate limits, the login lockout and the access log all count by it).
+CLIENT_IP_META_KEY = env("CLIENT_IP_META_KEY", default="REMOTE_ADDR")
+RATELIMIT_IP_META_KEY = "config.clientip.client_ip"
 PUBLIC_SEARCH_RATE = env("PUBLIC_SEARCH_RATE", default="30/m")
 PUBLIC_PAGE_RATE = env("PUBLIC_PAGE_RATE", default="120/m")
-RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 RATELIMIT_VIEW = "listings.views.rate_limited"
 
 # --- Carriers' API: each key's rate unless the key sets its own; the key of the HMAC that the check log keeps

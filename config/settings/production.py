@@ -10,6 +10,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 DATABASES = {"default": database_from_env(None)}
 # Shared by every web worker (rate limits, statistics): Redis, e.g. redis://127.0.0.1:6379/1.
 CACHES = {"default": env.cache_url("CACHE_URL")}
+# Required: a production server without a broker would run every task inside the web request. An explicit empty
+# value (CELERY_BROKER_URL=) keeps tasks in-process on purpose, e.g. a single-machine trial.
+env("CELERY_BROKER_URL")
 
 # Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -17,7 +20,6 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True

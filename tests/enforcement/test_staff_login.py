@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 from django.utils import timezone
 
 from tests.staff import authenticator, current_code, sign_in
@@ -76,6 +77,17 @@ def test_one_address_trying_many_accounts_is_locked_too(client, clerk, approver,
     for user in (clerk, approver, other_clerk, clerk, approver):
         last = sign_in(client, user, password="wrong password")
     assert last.status_code == 429
+
+
+def test_behind_a_proxy_the_lockout_counts_the_client_not_the_proxy(clerk, approver, other_clerk, settings):
+    settings.CLIENT_IP_META_KEY = "HTTP_X_REAL_IP"
+    prober = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.5")
+    for user in (clerk, approver, other_clerk, clerk, approver):
+        last = sign_in(prober, user, password="wrong password")
+    assert last.status_code == 429
+    # Another clerk, through the same proxy from another address, is not caught by the prober's lock.
+    colleague = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="198.51.100.7")
+    assert sign_in(colleague, other_clerk).status_code == 302
 
 
 def test_an_idle_session_ends_after_thirty_minutes(client, clerk):

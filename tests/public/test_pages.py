@@ -8,6 +8,7 @@ import json
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.test import Client
 
 from enforcement import services
 from listings import opendata, search
@@ -160,6 +161,17 @@ def test_searching_too_often_answers_429_saying_when_to_retry(client, walk, sett
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 60
     assert "Please try again in" in response.text
+
+
+def test_behind_a_proxy_the_search_limit_counts_each_client_not_the_proxy(walk, settings):
+    settings.PUBLIC_SEARCH_RATE = "3/m"
+    settings.CLIENT_IP_META_KEY = "HTTP_X_REAL_IP"
+    scraper = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.5")
+    person = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="198.51.100.7")
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 12, 0, 10, tzinfo=datetime.UTC), tick=False):
+        statuses = [scraper.get("/", {"name": "王伟"}).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        assert person.get("/", {"name": "王伟"}).status_code == 200
 
 
 def test_every_page_carries_the_security_headers(client, walk):
