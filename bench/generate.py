@@ -10,12 +10,18 @@ they are rebuilt and the tables analysed: minutes, not hours, at ten million cas
   responsible persons), a pool of creditors; names drawn from the common-surname distribution, so that a
   search for 王伟 or 李娜 hits many rows;
 - cases over every state: about half listed (a few still in their grace period), a share restricted,
-  defaulted, judgment, paid and closed, with the listing decisions, restriction orders (binding an
-  organisation's responsible persons), temporary lifts and one audit row per case.
+  defaulted, judgment and closed, with the listing decisions, restriction orders (binding an
+  organisation's responsible persons), temporary lifts and one audit row per case;
+- the change feed carriers read: one event per publication, per restriction order and bound person, per
+  lift and removal (written by SQL on the server after the load, in the order the changes happened);
+- a data set that is settled as of its day (TODAY): nothing is due for a daily job on the next day, so the
+  runner decides exactly which rows are due when it measures the jobs (see `bench/jobs.py`);
+- a row in `bench_dataset` saying what was generated (the runner checks it before reusing the database).
 """
 
 import argparse
 import datetime
+import hashlib
 import io
 import os
 import random
@@ -199,15 +205,17 @@ TRAVEL = 0b1111
 TODAY = datetime.date(2026, 11, 20)  # the data set is the same whatever day it is built
 NOW = f"{TODAY.isoformat()} 12:00:00+08"
 
-# State mix (shares of cases).
+GENERATOR_VERSION = 2  # bump when the data set's shape changes: the runner regenerates an older one
+
+# State mix (shares of cases). No case is left `paid`: the daily job would close it on the next day, and the data
+# set is settled (the jobs' due rows are made by the runner, see bench/jobs.py).
 STATES = [
     ("listed", 0.48),
     ("listed_grace", 0.02),
     ("restricted", 0.14),
     ("defaulted", 0.12),
     ("judgment", 0.10),
-    ("paid", 0.005),
-    ("closed", 0.115),
+    ("closed", 0.12),
 ]
 
 BULK_TABLES = [
@@ -219,6 +227,7 @@ BULK_TABLES = [
     "listings_restrictionorder",
     "listings_restrictionsubject",
     "listings_temporarylift",
+    "listings_feedevent",
 ]
 
 
@@ -246,6 +255,12 @@ class Copy:
 
 def log(message: str, started: float) -> None:
     print(f"[{time.monotonic() - started:7.1f}s] {message}", flush=True)
+
+
+def schema_version() -> str:
+    """The migrations the data set was built on: a database built before a new migration is rebuilt."""
+    names = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("*/migrations/0*.py"))
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
 
 
 def create_database(url_base: str, name: str) -> None:
@@ -358,6 +373,47 @@ GIVEN_WEIGHTS = _zipf(len(GIVEN), 0.7)
 
 def person_name(rng: random.Random) -> str:
     return rng.choices(SURNAMES, cum_weights=SURNAME_WEIGHTS)[0] + rng.choices(GIVEN, cum_weights=GIVEN_WEIGHTS)[0]
+
+
+# The change feed's history, by SQL on the server (a few statements, not a Python loop over millions of rows):
+# what the services would have written, in the order the changes happened. `xid` 0 sorts every generated event
+# before any written later by a real transaction (see listings.feed).
+FEED_SQL = """
+INSERT INTO listings_feedevent
+    (xid, kind, id_number, categories, court_id, case_number, document_number, effective_on, ends_on, at)
+SELECT 0, kind, id_number, categories, court_id, case_number, document_number, effective_on, ends_on, at FROM (
+    SELECT 'restriction_ordered' AS kind, p.id_number, o.categories, c.court_id, c.case_number,
+           o.order_number AS document_number, o.decided_on AS effective_on, NULL::date AS ends_on,
+           (o.decided_on + time '16:00') AT TIME ZONE 'Asia/Shanghai' AS at, o.id AS o_id, s.id AS s_id
+      FROM listings_restrictionsubject s JOIN listings_restrictionorder o ON o.id = s.order_id
+      JOIN enforcement_party p ON p.id = s.party_id JOIN enforcement_enforcementcase c ON c.id = o.case_id
+    UNION ALL
+    SELECT 'listing_published', d.debtor_id_number, 0, d.court_id, d.case_number, d.decision_number,
+           d.published_at::date, d.expires_on, d.published_at + interval '1 second', d.id, 0
+      FROM listings_listingdecision d WHERE d.published_at IS NOT NULL
+    UNION ALL
+    SELECT 'temporary_lift', p.id_number, t.categories, c.court_id, c.case_number, o.order_number,
+           t.starts_on, t.ends_on, t.approved_at, o.id, s.id
+      FROM listings_temporarylift t JOIN listings_restrictionorder o ON o.id = t.order_id
+      JOIN listings_restrictionsubject s ON s.order_id = o.id JOIN enforcement_party p ON p.id = s.party_id
+      JOIN enforcement_enforcementcase c ON c.id = o.case_id
+    UNION ALL
+    SELECT 'listing_removed', d.debtor_id_number, 0, d.court_id, d.case_number, d.decision_number,
+           d.ended_at::date, NULL, d.ended_at, d.id, 0
+      FROM listings_listingdecision d WHERE d.status = 'removed'
+    UNION ALL
+    SELECT 'restriction_lifted', p.id_number, o.categories, c.court_id, c.case_number, o.order_number,
+           o.lifted_at::date, NULL, o.lifted_at + interval '1 second', o.id, s.id
+      FROM listings_restrictionsubject s JOIN listings_restrictionorder o ON o.id = s.order_id
+      JOIN enforcement_party p ON p.id = s.party_id JOIN enforcement_enforcementcase c ON c.id = o.case_id
+     WHERE o.status = 'lifted'
+) AS history ORDER BY at, o_id, s_id
+"""
+
+
+def feed_events(conn) -> int:
+    conn.execute("SET work_mem = '256MB'")
+    return conn.execute(FEED_SQL).rowcount
 
 
 def main() -> None:
@@ -537,17 +593,27 @@ def main() -> None:
         debtor = None
         for pk in range(1, args.cases + 1):
             court_id, court_code, province = basic_courts[rng.randrange(len(basic_courts))]
-            filed = TODAY - datetime.timedelta(days=rng.randrange(5, 6 * 365))
+            state = rng.choices([s for s, _ in STATES], weights=[w for _, w in STATES])[0]
+            grounds = 1 << rng.choice([1, 1, 1, 2, 3, 4, 5, 6])
+            period = None if grounds == 2 else 2
+            # Settled as of TODAY: a case still in `judgment` with a served notice is inside its payment period
+            # (filed in the last 11 days), and a listing with a fixed period has not yet expired (decided in
+            # the last ~2 years); the rest were filed any time in the last six years.
+            if state == "judgment" and rng.random() < 0.5:
+                filed = TODAY - datetime.timedelta(days=rng.randrange(0, 12))
+                due = filed + datetime.timedelta(days=12)
+            else:
+                oldest = 700 if state in ("listed", "listed_grace") and period else 6 * 365
+                filed = TODAY - datetime.timedelta(days=rng.randrange(12, oldest))
+                due = None if state == "judgment" else filed + datetime.timedelta(days=12)
             key = f"{court_code}{filed.year}"
             serial[key] = serial.get(key, 0) + 1
             if debtor is None or rng.random() > 0.2:  # a fifth of debtors have more than one case
                 debtor, officers = new_organisation() if rng.random() < 0.25 else (new_person(), [])
                 debtor_keys = keys["last"]
             amount = int(rng.lognormvariate(11, 1.4)) + 1000
-            state = rng.choices([s for s, _ in STATES], weights=[w for _, w in STATES])[0]
             served = filed + datetime.timedelta(days=2)
-            due = served + datetime.timedelta(days=10) if state != "judgment" or rng.random() < 0.5 else None
-            paid = amount if state in ("paid",) or (state == "closed" and rng.random() < 0.5) else 0
+            paid = amount if state == "closed" and rng.random() < 0.5 else 0
             closed_reason = (
                 ("paid_in_full" if paid else rng.choice(["no_assets", "creditor_request", "enforcement_terminated"]))
                 if state == "closed"
@@ -591,8 +657,6 @@ def main() -> None:
             if listed:
                 ids["decision"] += 1
                 listing_id = ids["decision"]
-                grounds = 1 << rng.choice([1, 1, 1, 2, 3, 4, 5, 6])
-                period = None if grounds == 2 else 2
                 grace = state == "listed_grace"
                 status = "in_force" if case_state == "listed" else "removed"
                 published = None if grace else f"{decided.isoformat()} 16:00:00+08"
@@ -664,6 +728,9 @@ def main() -> None:
                 log(f"{pk:,} cases", started)
         for writer in (party, link, case, audit, decision, order, subject, lift):
             writer.flush()
+        log(f"{case.rows:,} cases copied", started)
+        events = feed_events(conn)
+        log(f"{events:,} feed events", started)
         for table in [*BULK_TABLES, "enforcement_court", "auth_user"]:
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1)) FROM {table}")
         conn.commit()
@@ -679,6 +746,14 @@ def main() -> None:
         log(f"rebuilt {len(rebuild)} indexes and constraints", started)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+        conn.execute(
+            "CREATE TABLE bench_dataset (cases integer, seed integer, version integer, schema text, "
+            "generated_at timestamptz, seconds real)"
+        )
+        conn.execute(
+            "INSERT INTO bench_dataset VALUES (%s, %s, %s, %s, now(), %s)",
+            (args.cases, args.seed, GENERATOR_VERSION, schema_version(), time.monotonic() - started),
+        )
     log("analysed; done", started)
 
 
