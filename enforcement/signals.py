@@ -17,8 +17,12 @@ case_transitioned = Signal()
 # state), transition, from_states ({case id: state}), to_state, actor (None), reason.
 cases_transitioned = Signal()
 
-# Sent by `services.party_update` after a party's data is corrected (inside its transaction): party.
+# Sent by `services.party_update` after a party's data is corrected (inside its transaction): party, and
+# previous_id_number (the number before the correction; equal to party.id_number if it did not change).
 party_changed = Signal()
+
+# Sent by `services.responsible_person_add` (inside its transaction): link (the ResponsiblePerson row), actor.
+responsible_person_added = Signal()
 
 # Sent by `services.parties_anonymise_expired` for each batch: party_ids whose personal data was just erased.
 parties_anonymised = Signal()

@@ -61,22 +61,30 @@ class FeedPage:
     has_more: bool
 
 
-def read(*, after: tuple[int, int] = START, limit: int = MAX_LIMIT) -> FeedPage:
-    """Up to `limit` events after the cursor position, and the cursor to read on from."""
+def read(*, after: tuple[int, int] = START, limit: int = MAX_LIMIT, categories=None) -> FeedPage:
+    """Up to `limit` events after the cursor position, and the cursor to read on from.
+
+    `categories` (a set of RestrictionCategory, e.g. a carrier key's): only restriction events that touch one of
+    them, and every listing event (publication on the public list is public). None: every event."""
     visible = f"AND e.xid < ({BOUND_SQL})" if connection.vendor == "postgresql" else ""
+    params = [after[0], after[1]]
+    scoped = ""
+    if categories is not None:
+        scoped = "AND (e.categories = 0 OR (e.categories & %s) <> 0)"
+        params.append(FeedEvent._meta.get_field("categories").to_bits(categories))
     sql = (
         "SELECT e.*, ct.name AS court_name, ct.code AS court_code "  # noqa: S608 - fixed table names only
         f"FROM {FeedEvent._meta.db_table} e JOIN {Court._meta.db_table} ct ON ct.id = e.court_id "
-        f"WHERE (e.xid, e.id) > (%s, %s) {visible} ORDER BY e.xid, e.id LIMIT %s"
+        f"WHERE (e.xid, e.id) > (%s, %s) {visible} {scoped} ORDER BY e.xid, e.id LIMIT %s"
     )
-    rows = list(FeedEvent.objects.raw(sql, [after[0], after[1], limit + 1]))
+    rows = list(FeedEvent.objects.raw(sql, [*params, limit + 1]))
     has_more = len(rows) > limit
     rows = rows[:limit]
     events = [
         {
             "event": e.kind,
             "id_number": e.id_number,
-            "categories": sorted(c.value for c in e.categories),
+            "categories": sorted(c.value for c in (e.categories if categories is None else e.categories & categories)),
             "court": e.court_name,
             "court_code": e.court_code,
             "case_number": e.case_number,
@@ -87,5 +95,6 @@ def read(*, after: tuple[int, int] = START, limit: int = MAX_LIMIT) -> FeedPage:
         }
         for e in rows
     ]
+    # Events outside the key's categories are passed over, not held back: the cursor moves past them too.
     last = (rows[-1].xid, rows[-1].id) if rows else after
     return FeedPage(events=events, next_cursor=encode_cursor(last), has_more=has_more)

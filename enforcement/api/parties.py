@@ -34,17 +34,21 @@ class PartyCollection(CourtAPIView):
     @extend_schema(
         operation_id="parties_lookup",
         parameters=[OpenApiParameter("id_number", str, required=True, description="The full ID number or USCC.")],
-        responses={200: s.PartyOut(many=True), **refusals(400)},
+        responses={200: s.PartyBrief(many=True), **refusals(400)},
         summary="Find parties by their exact ID number",
         description="Identity is the number, never the name: a party registered by any court is found by its "
-        "full number (as in the admin), so that a court reuses it instead of registering it twice.",
+        "full number (as in the admin), so that a court reuses it instead of registering it twice. The answer "
+        "is the party's id, kind and name only; its other details are read through a case of the user's courts. "
+        "Every lookup that finds a party is recorded in the access log.",
     )
     def get(self, request):
         number = identity.normalise(s.query_param(request, "id_number"))
         if not number:
             raise ValidationError({"id_number": [_("Give the full ID number to look up.")]})
-        parties = Party.objects.filter(id_number=number).order_by("id")
-        return Response(s.PartyOut(parties, many=True).data)
+        parties = list(Party.objects.filter(id_number=number).order_by("id"))
+        for party in parties:
+            log_access(request, what=AccessLogEntry.What.PARTY, object_id=party.pk, label="lookup by ID number")
+        return Response(s.PartyBrief(parties, many=True).data)
 
 
 class PartyDetail(CourtAPIView):

@@ -11,7 +11,7 @@ from enforcement.models import (
 )
 from enforcement.permissions import Role
 from enforcement.services.core import _validated
-from enforcement.signals import party_changed
+from enforcement.signals import party_changed, responsible_person_added
 
 # --- parties -----------------------------------------------------------------------------------------------------
 
@@ -31,20 +31,30 @@ def party_create(*, actor, kind: str, name: str, id_type: str, id_number: str, *
 
 
 def party_update(*, actor, party_id: int, **changes) -> Party:
+    """Correct a party's data. A corrected ID number reaches the carriers too (see `party_changed`)."""
     with transaction.atomic():
         party = Party.objects.select_for_update().get(pk=party_id)
+        previous_id_number = party.id_number
         for field, value in changes.items():
             setattr(party, field, value)
         _validated(party)
-        party.save()
-        party_changed.send(sender=Party, party=party)
+        try:
+            with transaction.atomic():
+                party.save()
+        except IntegrityError:
+            raise InvalidInput(_("A party with this ID number is already registered."), field="id_number") from None
+        party_changed.send(sender=Party, party=party, previous_id_number=previous_id_number)
     return party
 
 
 def responsible_person_add(*, actor, organisation_id: int, person_id: int, role: str) -> ResponsiblePerson:
+    """Name a responsible person of an organisation; the organisation's restriction orders in force bind them
+    from now on (see `responsible_person_added`)."""
     link = ResponsiblePerson(organisation_id=organisation_id, person_id=person_id, role=role)
     _validated(link)
-    link.save()
+    with transaction.atomic():
+        link.save()
+        responsible_person_added.send(sender=ResponsiblePerson, link=link, actor=actor)
     return link
 
 

@@ -363,7 +363,8 @@ class ChangesView(CarrierView):
         operation_id="carrier_changes",
         summary="Every publication, removal, restriction order and lift since the cursor",
         description=(
-            "Events in commit order; pass `next` back as `after` to read on. An event is served only once every "
+            "Events in commit order; pass `next` back as `after` to read on. A key sees the restriction events of "
+            "the categories it may ask about, and every listing event. An event is served only once every "
             "transaction that started before it has ended, so a reader never skips or repeats an event, even "
             "when two changes commit out of order. Without `after`, the feed starts at its beginning."
         ),
@@ -408,5 +409,5 @@ class ChangesView(CarrierView):
         limit_text = request.query_params.get("limit", str(feed.MAX_LIMIT))
         if not (limit_text.isascii() and limit_text.isdigit() and 1 <= int(limit_text) <= feed.MAX_LIMIT):
             raise exceptions.ParseError(_("limit is a whole number from 1 to %(max)d.") % {"max": feed.MAX_LIMIT})
-        page = feed.read(after=after, limit=int(limit_text))
+        page = feed.read(after=after, limit=int(limit_text), categories=request.auth.categories)
         return Response({"events": page.events, "next": page.next_cursor, "has_more": page.has_more})

@@ -19,6 +19,7 @@ from listings.services.restrictions import (
     restriction_order_lift,
     restriction_order_propose,
     restriction_order_reject,
+    restriction_orders_bind_person,
 )
 from listings.services.temporary_lifts import temporary_lift_grant
 
@@ -36,6 +37,7 @@ __all__ = [
     "restriction_order_lift",
     "restriction_order_propose",
     "restriction_order_reject",
+    "restriction_orders_bind_person",
     "sanctions_end",
     "temporary_lift_grant",
 ]

@@ -61,44 +61,60 @@ def feed_orders(
     effective_on: datetime.date | None = None,
     ends_on: datetime.date | None = None,
     categories=None,
+    party_id: int | None = None,
+    id_number: str | None = None,
 ) -> int:
     """One event per person bound by each order (the debtor and an organisation's responsible persons), with
-    the order's categories (or `categories`, e.g. those of a temporary lift). Returns the events written."""
+    the order's categories (or `categories`, e.g. those of a temporary lift). Returns the events written.
+
+    `party_id` limits the events to that bound person; `id_number` states the number to announce instead of the
+    stored one (a corrected ID number: the carrier's mirror must drop the old number)."""
     if not order_ids:
         return 0
     now = now or timezone.now()
     effective_on = effective_on or timezone.localdate(now)
     where, ids = _ids_sql("s.order_id", order_ids)
+    if party_id is not None:
+        where += " AND s.party_id = %s"
+        ids.append(party_id)
     if categories is None:
         category_sql, category_params = "o.categories", []
     else:
         category_sql, category_params = "%s", [FeedEvent._meta.get_field("categories").get_prep_value(categories)]
+    number_sql, number_params = ("p.id_number", []) if id_number is None else ("%s", [id_number])
     sql = (
-        f"SELECT {_xid_sql()}, %s, p.id_number, {category_sql}, c.court_id, c.case_number, o.order_number, %s, %s, %s "  # noqa: S608
+        f"SELECT {_xid_sql()}, %s, {number_sql}, {category_sql}, c.court_id, c.case_number, o.order_number, %s, %s, %s "  # noqa: S608
         f"FROM {RestrictionSubject._meta.db_table} s "
         f"JOIN {Party._meta.db_table} p ON p.id = s.party_id "
         f"JOIN {RestrictionOrder._meta.db_table} o ON o.id = s.order_id "
         f"JOIN {EnforcementCase._meta.db_table} c ON c.id = o.case_id "
         f"WHERE {where} ORDER BY s.order_id, s.id"
     )
-    params = [kind, *category_params, _adapt(effective_on), _adapt(ends_on), _adapt(now), *ids]
+    params = [kind, *number_params, *category_params, _adapt(effective_on), _adapt(ends_on), _adapt(now), *ids]
     return _insert(sql, params)
 
 
 def feed_listings(
-    *, kind: str, decision_ids: list[int], now: datetime.datetime | None = None, effective_on=None
+    *,
+    kind: str,
+    decision_ids: list[int],
+    now: datetime.datetime | None = None,
+    effective_on=None,
+    id_number: str | None = None,
 ) -> int:
-    """One event per listing decision, about its debtor; a publication carries the last day on the list."""
+    """One event per listing decision, about its debtor; a publication carries the last day on the list.
+    `id_number` states the number to announce instead of the stored one (see `feed_orders`)."""
     if not decision_ids:
         return 0
     now = now or timezone.now()
     effective_on = effective_on or timezone.localdate(now)
     where, ids = _ids_sql("d.id", decision_ids)
     ends_on = "d.expires_on" if kind == FeedEvent.Kind.LISTING_PUBLISHED else "NULL"
+    number_sql, number_params = ("d.debtor_id_number", []) if id_number is None else ("%s", [id_number])
     # The decision carries its debtor's ID number, court and case number (its search keys, kept in step when a
     # party is corrected), so a sweep's batch reads one table.
     sql = (
-        f"SELECT {_xid_sql()}, %s, d.debtor_id_number, 0, d.court_id, d.case_number, d.decision_number, %s, "  # noqa: S608
+        f"SELECT {_xid_sql()}, %s, {number_sql}, 0, d.court_id, d.case_number, d.decision_number, %s, "  # noqa: S608
         f"{ends_on}, %s FROM {ListingDecision._meta.db_table} d WHERE {where} ORDER BY d.id"
     )
-    return _insert(sql, [kind, _adapt(effective_on), _adapt(now), *ids])
+    return _insert(sql, [kind, *number_params, _adapt(effective_on), _adapt(now), *ids])

@@ -11,7 +11,7 @@ from enforcement.models import CaseState
 from enforcement.permissions import Role
 from enforcement.rules import LiftReason
 from enforcement.services import audit_write, case_lock, case_transition
-from listings.models import FeedEvent, ListingDecision, RestrictionOrder
+from listings.models import PUBLIC, FeedEvent, ListingDecision, RestrictionOrder, RestrictionSubject
 from listings.services.common import (
     _active,
     _add_subjects,
@@ -22,7 +22,7 @@ from listings.services.common import (
     _require_role,
     _served_on,
 )
-from listings.services.feed import feed_orders
+from listings.services.feed import feed_listings, feed_orders
 
 # --- restriction orders ------------------------------------------------------------------------------------------
 
@@ -134,3 +134,54 @@ def restriction_order_lift(
         )
         feed_orders(kind=FeedEvent.Kind.RESTRICTION_LIFTED, order_ids=[order.pk], now=order.lifted_at)
     return order
+
+
+def restriction_orders_bind_person(*, organisation_id: int, link, actor=None) -> list[int]:
+    """Bind a newly named responsible person to the organisation's orders that are proposed or in force: an
+    order binds the organisation and its responsible persons, whoever they are when it is enforced. Carriers
+    are told at once (one feed event per order in force). Returns the orders now binding the person."""
+    with transaction.atomic():
+        orders = list(
+            RestrictionOrder.objects.select_for_update()
+            .filter(
+                case__debtor_id=organisation_id,
+                status__in=[RestrictionOrder.Status.PROPOSED, RestrictionOrder.Status.IN_FORCE],
+            )
+            .exclude(bound__party_id=link.person_id)
+            .select_related("case")
+            .order_by("pk")
+        )
+        RestrictionSubject.objects.bulk_create(
+            [RestrictionSubject(order=order, party_id=link.person_id, role=link.role) for order in orders]
+        )
+        for order in orders:
+            audit_write(
+                case=order.case,
+                actor=actor,
+                action="bind_responsible_person",
+                reason=_("%(person)s named as %(role)s of the debtor; bound by order %(order)s.")
+                % {"person": link.person.name, "role": link.get_role_display(), "order": order},
+                detail={"order_id": order.pk, "party_id": link.person_id},
+            )
+        in_force = [order.pk for order in orders if order.status == RestrictionOrder.Status.IN_FORCE]
+        feed_orders(kind=FeedEvent.Kind.RESTRICTION_ORDERED, order_ids=in_force, party_id=link.person_id)
+    return [order.pk for order in orders]
+
+
+def feed_id_number_corrected(*, party, previous_id_number: str) -> None:
+    """A bound person's ID number was corrected: carriers drop the old number and restrict the new one, and a
+    published listing moves to the new number in their mirrors."""
+    orders = list(
+        RestrictionOrder.objects.filter(bound__party=party, status=RestrictionOrder.Status.IN_FORCE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    feed_orders(
+        kind=FeedEvent.Kind.RESTRICTION_LIFTED, order_ids=orders, party_id=party.pk, id_number=previous_id_number
+    )
+    feed_orders(kind=FeedEvent.Kind.RESTRICTION_ORDERED, order_ids=orders, party_id=party.pk)
+    listings = list(
+        ListingDecision.objects.filter(PUBLIC, case__debtor=party).order_by("pk").values_list("pk", flat=True)
+    )
+    feed_listings(kind=FeedEvent.Kind.LISTING_REMOVED, decision_ids=listings, id_number=previous_id_number)
+    feed_listings(kind=FeedEvent.Kind.LISTING_PUBLISHED, decision_ids=listings)

@@ -117,11 +117,20 @@ def test_an_approver_cannot_register_parties(approver_api):
     assert response.status_code == 403
 
 
-def test_a_party_is_found_by_its_exact_id_number_in_any_court(api, other_court):
+def test_a_party_is_found_by_its_exact_id_number_in_any_court_briefly_and_logged(api, other_court, clerk):
     debtor = CaseFactory(court=other_court).debtor
     response = api.get("/api/v1/parties/", {"id_number": debtor.id_number})
     assert response.status_code == 200
-    assert [p["id"] for p in response.json()] == [debtor.pk]
+    assert response.json() == [
+        {
+            "id": debtor.pk,
+            "kind": debtor.kind,
+            "name": debtor.name,
+            "id_type": debtor.id_type,
+            "id_number": debtor.id_number,
+        }
+    ]  # another court's party: no address, phone or birth date
+    assert AccessLogEntry.objects.filter(user=clerk, what="party", object_id=str(debtor.pk)).exists()
     assert api.get("/api/v1/parties/").status_code == 400
 
 

@@ -8,9 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from enforcement import services
+from enforcement.identity import resident_id_check_char
 from listings.checks import id_number_hmac
 from listings.models import CarrierCheck, RestrictionOrder
 from listings.services import temporary_lift_grant
+from tests.enforcement.api.conftest import token_client
 from tests.factories import OrganisationFactory, PersonFactory, ResponsiblePersonFactory
 from tests.listings.api.conftest import client_with, issue_key
 
@@ -65,6 +68,46 @@ def test_a_responsible_person_of_a_restricted_organisation_is_restricted(carrier
         body = check(carrier, number).json()
         assert body["restricted"] is True, number
         assert body["orders"][0]["case_number"] == case.case_number
+
+
+def test_a_responsible_person_named_after_the_order_is_restricted_and_in_the_feed(carrier, walk, clerk):
+    organisation = OrganisationFactory()
+    case = walk.restricted(debtor=organisation)
+    newcomer = PersonFactory()
+    assert check(carrier, newcomer.id_number).json()["restricted"] is False
+    cursor = carrier.get("/api/v1/changes/").json()["next"]
+    court_system = token_client(clerk)
+    response = court_system.post(
+        f"/api/v1/parties/{organisation.pk}/responsible-persons/",
+        {"person": newcomer.pk, "role": "legal_representative"},
+    )
+    assert response.status_code == 201, response.content
+    body = check(carrier, newcomer.id_number).json()
+    assert body["restricted"] is True
+    assert body["orders"][0]["case_number"] == case.case_number
+    events = carrier.get("/api/v1/changes/", {"after": cursor}).json()["events"]
+    assert [(e["event"], e["id_number"]) for e in events] == [("restriction_ordered", newcomer.id_number)]
+    audit = court_system.get(f"/api/v1/cases/{case.pk}/audit/").json()
+    assert audit[-1]["action"] == "bind_responsible_person"
+
+
+def test_a_corrected_id_number_moves_the_restriction_to_the_new_number(carrier, walk, clerk):
+    case = walk.listed()
+    old_number = case.debtor.id_number
+    # A typo in the sequence digits: the same birth date and sex, another person's number.
+    body = old_number[:14] + ("01" if old_number[14:16] != "01" else "02") + old_number[16]
+    new_number = body + resident_id_check_char(body)
+    cursor = carrier.get("/api/v1/changes/").json()["next"]
+    services.party_update(actor=clerk, party_id=case.debtor_id, id_number=new_number)  # as the admin's form does
+    assert check(carrier, old_number).json()["restricted"] is False
+    assert check(carrier, new_number).json()["restricted"] is True
+    events = carrier.get("/api/v1/changes/", {"after": cursor}).json()["events"]
+    assert [(e["event"], e["id_number"]) for e in events] == [
+        ("restriction_lifted", old_number),
+        ("restriction_ordered", new_number),
+        ("listing_removed", old_number),
+        ("listing_published", new_number),
+    ]
 
 
 def test_a_temporary_lift_covering_today_answers_not_restricted_in_its_category_only(carrier, walk):

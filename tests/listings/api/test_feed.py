@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from enforcement.models import CaseState
-from enforcement.rules import RestrictionCategory
 from listings import feed
 from listings.models import FeedEvent, ListingDecision, RestrictionOrder
 from listings.services import sweeps, temporary_lift_grant
@@ -74,7 +73,8 @@ def test_listing_payment_and_the_feed_cursor(carrier, walk):
     walk.pay(case)
     second = read_all(carrier, first["next"])
     assert kinds(second["events"]) == [("listing_removed", debtor), ("restriction_lifted", debtor)]
-    assert second["events"][1]["categories"] == sorted(RestrictionCategory.values)  # issued with the listing
+    # The order issued with the listing covers every category; the key is told of those it may ask about.
+    assert second["events"][1]["categories"] == ["air_travel", "rail_high_speed", "star_hotel"]
 
 
 def test_pages_follow_each_other_without_gap_or_repeat(carrier, walk):
@@ -246,3 +246,21 @@ def test_an_event_committed_late_is_neither_skipped_nor_repeated(walk):
     after = read_all(api, between["next"])
     assert [e["case_number"] for e in after["events"]] == [first_case.case_number, second_case.case_number]
     assert read_all(api, after["next"])["events"] == []
+
+
+def test_a_key_sees_the_restriction_events_of_its_own_categories_only(walk):
+    hotel = client_with(issue_key(organisation="Jinjiang Hotels", categories=["star_hotel"])[1])
+    airline = client_with(issue_key(categories=["air_travel"])[1])
+    restricted = walk.restricted()  # an order for air travel and high-speed rail
+    listed = walk.listed()
+    hotel_events = read_all(hotel)["events"]
+    # Not the air-and-rail order; the order that came with the listing covers every category, hotels included.
+    assert kinds(hotel_events) == [
+        ("restriction_ordered", listed.debtor.id_number),
+        ("listing_published", listed.debtor.id_number),
+    ]
+    assert hotel_events[0]["categories"] == ["star_hotel"]
+    airline_events = read_all(airline)["events"]
+    ordered = [e for e in airline_events if e["event"] == "restriction_ordered"]
+    assert {e["id_number"] for e in ordered} == {restricted.debtor.id_number, listed.debtor.id_number}
+    assert all(e["categories"] == ["air_travel"] for e in ordered)  # not the rail category it may not ask about
