@@ -7,6 +7,7 @@ A full ID number is matched exactly against the stored number and never echoed: 
 from dataclasses import dataclass
 
 from django import forms
+from django.core import signing
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -62,19 +63,31 @@ class SearchForm(forms.Form):
         return " ".join(self.cleaned_data["name"].split())
 
     def clean_id_number(self) -> str:
+        """A full number is matched exactly; one that looks like a resident ID but fails its checks is refused
+        with the rule it broke, unless it is a valid USCC (many USCCs are 17 digits and a check character)."""
         number = identity.normalise(self.cleaned_data["id_number"])
-        if len(number) == 18 and number[:17].isdigit():
+        if len(number) == 18 and number[:17].isdigit() and not is_full_id_number(number):
             try:
                 identity.parse_resident_id(number)
             except forms.ValidationError as exc:
                 raise forms.ValidationError(exc.messages) from None
         return number
 
+    def _route_id_numbers(self) -> None:
+        """A full ID number typed into the name or case-number field is searched as the ID number it is: it
+        must not be redirected into a URL (and from there into logs)."""
+        for field in ("name", "case_number"):
+            typed = self.cleaned_data.get(field, "")
+            if typed and not self.cleaned_data.get("id_number") and is_full_id_number(typed):
+                self.cleaned_data["id_number"] = identity.normalise(typed)
+                self.cleaned_data[field] = ""
+
     def clean_case_number(self) -> str:
         return normalise_case_number(self.cleaned_data["case_number"])
 
     def clean(self):
         data = super().clean()
+        self._route_id_numbers()
         if not (data.get("name") or data.get("id_number") or data.get("case_number")):
             raise forms.ValidationError(_("Enter a name, an ID number or a case number."), code="empty")
         return data
@@ -84,6 +97,37 @@ class SearchForm(forms.Form):
         return bool(self.cleaned_data.get("name")) and not (
             self.cleaned_data.get("id_number") or self.cleaned_data.get("case_number")
         )
+
+
+def is_full_id_number(text: str) -> bool:
+    """Is this a valid resident ID number or USCC (checksum and all)?"""
+    number = identity.normalise(text)
+    if len(number) != 18:
+        return False
+    for parse in (identity.parse_resident_id, identity.parse_uscc):
+        try:
+            parse(number)
+        except forms.ValidationError:
+            continue
+        return True
+    return False
+
+
+# The position of a page is signed: a name-only search's page count cannot be reset by editing the URL.
+_cursor_signer = signing.Signer(salt="listings.search.cursor")
+
+
+def cursor_token(after: int, page_number: int) -> str:
+    return _cursor_signer.sign(f"{after}.{page_number}")
+
+
+def read_cursor_token(token: str) -> tuple[int | None, int]:
+    """(after, page number) of a token `cursor_token` made; anything else is the first page."""
+    try:
+        after, page_number = (int(part) for part in _cursor_signer.unsign(token).split("."))
+    except (signing.BadSignature, ValueError):
+        return None, 1
+    return after, page_number
 
 
 @dataclass

@@ -215,7 +215,12 @@ def public_entries(ids: list[int], *, today: datetime.date | None = None) -> lis
     return [_entry(by_id[pk], today) for pk in ids if pk in by_id]
 
 
+MAX_ID = 2**63 - 1  # a larger id (typed into a URL) is no entry, not a database error
+
+
 def public_entry(entry_id: int) -> PublicEntry | None:
     """One public entry, or None if there is none, or it is not (or no longer) public: callers answer 404 alike."""
+    if not 0 < entry_id <= MAX_ID:
+        return None
     found = public_entries([entry_id])
     return found[0] if found else None

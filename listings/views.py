@@ -22,7 +22,7 @@ from enforcement import identity
 from enforcement.rules import Ground
 from listings import opendata, stats
 from listings.charts import horizontal_bars, monthly_columns, share_bar
-from listings.search import NAME_ONLY_MAX_PAGES, SearchForm, search
+from listings.search import NAME_ONLY_MAX_PAGES, SearchForm, cursor_token, read_cursor_token, search
 from listings.selectors import public_entry
 
 SEARCH_FIELDS = ("name", "case_number", "province", "court", "kind")  # everything but the ID number
@@ -36,7 +36,7 @@ def rate_limited(request, exception=None, *, group: str = "search", rate: str | 
     """HTTP 429 with a page that says when to try again."""
     usage = get_usage(request, group=group, key="ip", rate=rate or settings.PUBLIC_SEARCH_RATE, increment=False)
     retry_after = max(1, math.ceil(usage["time_left"])) if usage else 60
-    response = render(request, "listings/429.html", {"retry_after": retry_after}, status=429)
+    response = render(request, "listings/429.html", {"retry_after": retry_after, "group": group}, status=429)
     response["Retry-After"] = str(retry_after)
     return response
 
@@ -46,14 +46,17 @@ def rate_limited(request, exception=None, *, group: str = "search", rate: str | 
 def home(request):
     context = {"page": None, "masked_id": None}
     if request.method == "POST":
+        form = SearchForm(request.POST)
+        if form.is_valid() and not form.cleaned_data["id_number"]:
+            # Post-redirect-get: a name or case number search gets a URL one can bookmark and page through.
+            # The search is counted against the limit once, by the GET it redirects to.
+            params = {k: form.cleaned_data[k] for k in SEARCH_FIELDS if k != "court" and form.cleaned_data.get(k)}
+            if form.cleaned_data.get("court"):
+                params["court"] = form.cleaned_data["court"].code
+            return HttpResponseRedirect(f"{reverse('listings:home')}?{urlencode(params)}")
         if _limited(request, "search", settings.PUBLIC_SEARCH_RATE):
             return rate_limited(request)
-        form = SearchForm(request.POST)
         if form.is_valid():
-            if not form.cleaned_data["id_number"]:
-                # Post-redirect-get: a name or case number search gets a URL one can bookmark and page through.
-                params = {k: request.POST[k] for k in SEARCH_FIELDS if request.POST.get(k)}
-                return HttpResponseRedirect(f"{reverse('listings:home')}?{urlencode(params)}")
             context["page"] = search(form.cleaned_data)
             context["masked_id"] = identity.mask_id_number(form.cleaned_data["id_number"])
             # The number typed is not sent back into the form.
@@ -63,16 +66,13 @@ def home(request):
             return rate_limited(request)
         form = SearchForm({k: request.GET.get(k, "") for k in SEARCH_FIELDS})
         if form.is_valid():
-            after = request.GET.get("after", "")
-            page_number = request.GET.get("page", "1")
-            context["page"] = search(
-                form.cleaned_data,
-                after=int(after) if after.isdigit() else None,
-                page_number=min(int(page_number), 10_000) if page_number.isdigit() else 1,
-            )
+            after, page_number = read_cursor_token(request.GET.get("cursor", ""))
+            context["page"] = search(form.cleaned_data, after=after, page_number=page_number)
+            if form.cleaned_data["id_number"]:
+                context["masked_id"] = identity.mask_id_number(form.cleaned_data["id_number"])
             if context["page"].next_cursor:
                 params = {k: request.GET[k] for k in SEARCH_FIELDS if request.GET.get(k)}
-                params |= {"after": context["page"].next_cursor, "page": context["page"].page_number + 1}
+                params["cursor"] = cursor_token(context["page"].next_cursor, context["page"].page_number + 1)
                 context["next_url"] = f"{reverse('listings:home')}?{urlencode(params)}"
     else:
         form = SearchForm()

@@ -18,11 +18,10 @@ from enforcement.casenumbers import normalise_case_number
 from enforcement.models import CaseState, Court, Party, Province
 from enforcement.rules import Ground, RestrictionCategory
 from listings.models import PUBLIC, ListingDecision
-from listings.selectors import public_entries, public_entry
+from listings.selectors import MAX_ID, public_entries, public_entry
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-MAX_ID = 2**63 - 1  # a larger number in the URL is no entry, not a database error
 
 
 class PublicRateThrottle(BaseThrottle):

@@ -60,6 +60,24 @@ def test_no_public_response_or_log_line_carries_a_full_id_number(client, demo, c
         visit(client.post("/", {"id_number": number}), "/ (id number)")
     for gone in ListingDecision.objects.exclude(pk__in=[e.id for e in entries])[:20]:
         visit(client.get(f"/entries/{gone.pk}/"), f"/entries/{gone.pk}/")
+        visit(client.get(f"/api/v1/listings/{gone.pk}/"), f"/api/v1/listings/{gone.pk}/")
+    # The public list as JSON, every page of it, and each entry.
+    url = "/api/v1/listings/?limit=100"
+    while url:
+        body = visit(client.get(url), url).json()
+        url = body["next"]
+    for entry in entries[:30]:
+        visit(client.get(f"/api/v1/listings/{entry.id}/"), f"/api/v1/listings/{entry.id}/")
+    # A full number typed where a name or a case number goes; the debtors' own status pages; the other pages.
+    for number in list(listed_numbers)[:10]:
+        visit(client.post("/", {"name": number}), "/ (number as a name)")
+        visit(client.post("/", {"case_number": number}), "/ (number as a case number)")
+    for decision in public_listings().select_related("case__debtor")[:10]:
+        identify = {"case_number": decision.case_number, "id_number": decision.case.debtor.id_number}
+        response = visit(client.post("/status/", identify), "/status/")
+        visit(client.get(response["Location"]), response["Location"])
+    for url in ("/status/", "/requests/new/", "/requests/track/", "/certificates/verify/"):
+        visit(client.get(url), url)
     seen.extend(record.getMessage() for record in caplog.records)
 
     text = "\n".join(seen)

@@ -97,6 +97,66 @@ def test_pages_of_a_common_name_are_keyset_paged_and_capped(client, walk, monkey
     assert "Next page" not in second.text
 
 
+def test_the_name_only_cap_holds_when_the_url_is_edited(client, walk, monkeypatch):
+    monkeypatch.setattr(search, "PAGE_SIZE", 2)
+    monkeypatch.setattr(search, "NAME_ONLY_MAX_PAGES", 2)
+    cases = [walk.listed(debtor=PersonFactory(name="张伟")) for _ in range(7)]
+    second = client.get(client.get("/", {"name": "张伟"}).context["next_url"])
+    assert second.context["page"].capped
+    # A scraper rewrites the cursor to go on past the cap, or drops the page number: it gets the first page.
+    last_shown = second.context["page"].entries[-1].id
+    for forged in ({"cursor": f"{last_shown}.1"}, {"after": last_shown}, {"after": last_shown, "page": 1}):
+        page = client.get("/", {"name": "张伟", **forged})
+        assert [e.case_number for e in page.context["page"].entries] == [c.case_number for c in cases[::-1][:2]]
+
+
+def test_a_uscc_of_seventeen_digits_is_searched_not_refused(client, walk):
+    company = walk.listed(debtor=OrganisationFactory(id_number="91110000100010433L")).debtor
+    response = client.post("/", {"id_number": company.id_number})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {}
+    assert [e.case_number for e in response.context["page"].entries] == [
+        c.case_number for c in company.cases_as_debtor.all()
+    ]
+
+
+def test_a_full_id_number_typed_as_a_name_is_searched_as_a_number_and_kept_out_of_the_url(client, walk):
+    case = walk.listed()
+    number = case.debtor.id_number
+    response = client.post("/", {"name": number})
+    assert response.status_code == 200  # not redirected into a query string
+    assert case.case_number in response.text
+    assert number not in response.text
+
+
+@pytest.mark.parametrize("query", [{"cursor": "²"}, {"after": "²", "page": "²"}, {"cursor": "x" * 500}])
+def test_odd_paging_parameters_are_the_first_page_not_an_error(client, walk, query):
+    walk.listed(debtor=PersonFactory(name="王芳"))
+    assert client.get("/", {"name": "王芳", **query}).status_code == 200
+
+
+def test_an_entry_id_beyond_any_row_is_a_404(client, db):
+    assert client.get("/entries/99999999999999999999/").status_code == 404
+
+
+def test_a_name_search_counts_once_against_the_limit(client, walk, settings):
+    settings.PUBLIC_SEARCH_RATE = "3/m"
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 12, 0, 10, tzinfo=datetime.UTC), tick=False):
+        for _ in range(3):
+            assert client.get(client.post("/", {"name": "王伟"})["Location"]).status_code == 200
+        assert client.get(client.post("/", {"name": "王伟"})["Location"]).status_code == 429
+
+
+def test_the_entry_page_limit_says_pages_not_searches(client, walk, settings):
+    settings.PUBLIC_PAGE_RATE = "1/m"
+    case = walk.listed()
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 12, 0, 10, tzinfo=datetime.UTC), tick=False):
+        client.get(f"/entries/{entry_id(case)}/")
+        response = client.get(f"/entries/{entry_id(case)}/")
+    assert response.status_code == 429
+    assert "opened very many pages" in response.text
+
+
 def test_entry_page_shows_every_public_field_and_the_restrictions(client, walk):
     company = OrganisationFactory()
     representative = ResponsiblePersonFactory(organisation=company)
