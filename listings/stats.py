@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from enforcement.models import Party
+from enforcement.models import CaseState, Party
 from enforcement.rules import ClosingReason, Ground
 from listings.models import ListingDecision
 from listings.selectors import public_listings
@@ -83,9 +83,11 @@ def compute(today: datetime.date | None = None) -> dict:
         ever=Count("pk"),
         paid=Count(
             "pk",
-            filter=Q(
-                status=ListingDecision.Status.REMOVED,
-                case__closed_reason__in=[ClosingReason.PAID_IN_FULL, ClosingReason.SETTLEMENT_PERFORMED],
+            # Paid (the case closes right after, by the system) or already closed as paid or settled.
+            filter=Q(status=ListingDecision.Status.REMOVED)
+            & (
+                Q(case__state=CaseState.PAID)
+                | Q(case__closed_reason__in=[ClosingReason.PAID_IN_FULL, ClosingReason.SETTLEMENT_PERFORMED])
             ),
         ),
     )

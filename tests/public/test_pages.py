@@ -189,6 +189,26 @@ def test_statistics_count_the_current_list_and_forget_a_removal_at_once(client, 
     assert client.get("/statistics/").context["stats"]["total"] == 2
 
 
+def test_statistics_count_per_month_ground_court_and_the_paid_share(client, walk):
+    walk.listed(grounds=(2,))
+    walk.listed(grounds=(2, 3))
+    paid = walk.listed(grounds=(3,))
+    closed = walk.listed(grounds=(4,))
+    walk.pay(paid)
+    services.case_close(actor=walk.clerk, case_id=closed.pk, reason="judgment_set_aside")
+    stats = client.get("/statistics/").context["stats"]
+    assert stats["total"] == 2
+    assert dict(stats["by_ground"]) == {1: 0, 2: 2, 3: 1, 4: 0, 5: 0, 6: 0}
+    assert stats["by_court"] == [(walk.clerk.court_roles.first().court.name, "Dongcheng District Court", 2)]
+    assert stats["listed_per_month"][-1] == 4  # this month: four published
+    assert stats["removed_per_month"][-1] == 2  # ...and two taken off
+    assert sum(stats["listed_per_month"][:-1]) == sum(stats["removed_per_month"][:-1]) == 0
+    assert stats["paid_share"] == 25.0  # one of the four published was paid
+    page = client.get("/statistics/")
+    assert "25.0% paid or settled after listing" in page.text
+    assert "<td>Dongcheng District Court</td>" in page.text.replace("\n", "")
+
+
 def test_open_data_files_hold_the_current_list_masked(client, walk, settings, tmp_path):
     settings.OPEN_DATA_ROOT = str(tmp_path)
     listed, removed = walk.listed(), walk.listed()
