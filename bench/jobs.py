@@ -110,9 +110,16 @@ def prime(size: int) -> None:
         cursor.execute("ANALYZE enforcement_enforcementcase, listings_listingdecision, listings_restrictionorder")
 
 
-def _count(table: str) -> int:
+def _last(table: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(max(id), 0) FROM {table}")
+        return cursor.fetchone()[0]
+
+
+def _since(table: str, last: int) -> int:
+    """Rows written after `last` (ids, not max(id) differences: a rolled-back intake leaves gaps)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE id > %s", [last])
         return cursor.fetchone()[0]
 
 
@@ -125,15 +132,15 @@ def run_day() -> dict:
     with time_machine.travel(start, tick=True):
         for module, name in SWEEPS:
             task = getattr(importlib.import_module(module), name)
-            audit, events = _count("enforcement_auditentry"), _count("listings_feedevent")
+            audit, events = _last("enforcement_auditentry"), _last("listings_feedevent")
             started = time.perf_counter()
             counts = task()
             seconds = time.perf_counter() - started
             results[name] = {
                 "counts": counts,
                 "seconds": round(seconds, 3),
-                "audit_rows": _count("enforcement_auditentry") - audit,
-                "feed_events": _count("listings_feedevent") - events,
+                "audit_rows": _since("enforcement_auditentry", audit),
+                "feed_events": _since("listings_feedevent", events),
             }
     return results
 

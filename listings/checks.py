@@ -56,7 +56,14 @@ def clean_id_number(value) -> str:
         )
     if len(number) == 18:
         if number[:17].isdigit():
-            return identity.parse_resident_id(number).number
+            try:
+                return identity.parse_resident_id(number).number
+            except ValidationError as not_resident_id:
+                # A USCC can be all digits too (its organisation code often is): one whose check holds is one.
+                try:
+                    return identity.parse_uscc(number)
+                except ValidationError:
+                    raise not_resident_id from None
         return identity.parse_uscc(number)
     return number
 
