@@ -66,3 +66,31 @@ def test_the_fixture_really_points_the_app_at_the_private_broker(broker):
     from config.celery import app
 
     assert app.connection_for_write().as_uri().endswith(f":{broker.port}/0")
+
+
+def test_with_the_broker_down_the_web_answers_the_payment_at_once_and_health_names_the_broker(
+    walk, broker, clerk, settings
+):
+    from django.test import Client
+
+    from tests.enforcement.api.conftest import token_client
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = broker.url
+    case = walk.listed(amount_due=Decimal("300.00"))
+    broker.stop()
+    started = time.monotonic()
+    response = token_client(clerk).post(
+        f"/api/v1/cases/{case.pk}/payments/",
+        {"amount": "300.00", "paid_on": case.filed_on.isoformat(), "method": "bank_transfer"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="outage-1",
+    )
+    elapsed = time.monotonic() - started
+    assert response.status_code == 201, response.content  # recorded: the closing waits in the outbox
+    assert elapsed < 10, f"the answer waited {elapsed:.1f} s for the broker"
+    assert OutboxMessage.objects.filter(key=f"case-close-paid:{case.pk}", sent_at=None).exists()
+    health = Client().get("/health/")
+    assert health.status_code == 503
+    assert health.json()["broker"]["ok"] is False
+    assert health.json()["database"]["ok"] is True
