@@ -9,11 +9,27 @@ import functools
 import logging
 import time
 
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from enforcement.models import JobRun
 
 logger = logging.getLogger("enforcement.jobs")
+
+# The Celery options of every scheduled job. acks_late: a worker that dies mid-job leaves the message to the
+# next one. A database that restarts or drops the connection mid-job is transient: the job is retried with a
+# growing delay (30 s doubling to 10 min, about two hours in all) and, being idempotent, picks up where the
+# committed batches left off, instead of waiting a whole day for the next run.
+JOB_OPTIONS = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 15,
+    "soft_time_limit": 50 * 60,
+    "time_limit": 55 * 60,
+}
 
 
 def recorded(func):

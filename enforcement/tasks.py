@@ -1,11 +1,12 @@
 """Celery entry points of the enforcement app: they take primary keys (or nothing) and call services."""
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.db.models import F
 from django.utils import timezone
 
 from enforcement import services
-from enforcement.jobs import recorded
+from enforcement.jobs import JOB_OPTIONS, recorded
 from enforcement.models import CaseState, EnforcementCase
 from enforcement.rules import ClosingReason
 
@@ -13,7 +14,7 @@ from enforcement.rules import ClosingReason
 @shared_task(
     bind=True,
     acks_late=True,
-    autoretry_for=(ConnectionError,),
+    autoretry_for=(OperationalError, InterfaceError),  # the database restarting: try again shortly
     retry_backoff=True,
     max_retries=5,
     soft_time_limit=60,
@@ -32,7 +33,7 @@ def outbox_relay() -> dict[str, int]:
     return services.outbox_send_due()
 
 
-@shared_task(acks_late=True, soft_time_limit=50 * 60, time_limit=55 * 60)
+@shared_task(**JOB_OPTIONS)
 @recorded
 def declare_defaults() -> dict[str, int]:
     """Declare default where the payment period has passed with a balance left."""
@@ -50,7 +51,7 @@ def declare_defaults() -> dict[str, int]:
     return {"defaulted": len(moved)}
 
 
-@shared_task(acks_late=True, soft_time_limit=50 * 60, time_limit=55 * 60)
+@shared_task(**JOB_OPTIONS)
 @recorded
 def close_paid_cases() -> dict[str, int]:
     """The safety net behind `case_close_paid`: close every case still `paid`."""
@@ -70,7 +71,7 @@ def close_paid_cases() -> dict[str, int]:
     return counts
 
 
-@shared_task(acks_late=True, soft_time_limit=50 * 60, time_limit=55 * 60)
+@shared_task(**JOB_OPTIONS)
 @recorded
 def anonymise_expired_parties() -> dict[str, int]:
     """Erase the personal data of people whose every case closed longer ago than the retention period."""

@@ -4,37 +4,35 @@ import logging
 
 from celery import shared_task
 
-from enforcement.jobs import recorded
+from enforcement.jobs import JOB_OPTIONS, recorded
 from listings import opendata
 from listings.services import sweeps
 
 logger = logging.getLogger(__name__)
 
-LONG = {"acks_late": True, "soft_time_limit": 50 * 60, "time_limit": 55 * 60}
 
-
-@shared_task(**LONG)
+@shared_task(**JOB_OPTIONS)
 @recorded
 def publish_listings() -> dict[str, int]:
     """Publish the listings whose grace period has ended."""
     return {"published": sweeps.publish_due()}
 
 
-@shared_task(**LONG)
+@shared_task(**JOB_OPTIONS)
 @recorded
 def expire_listings() -> dict[str, int]:
     """Take off the list the listings whose period has ended (the restriction order stays)."""
     return {"expired": sweeps.expire_due()}
 
 
-@shared_task(**LONG)
+@shared_task(**JOB_OPTIONS)
 @recorded
 def end_sanctions_of_ended_cases() -> dict[str, int]:
     """Safety net: remove the listing and lift the orders of any case already paid or closed."""
     return sweeps.end_sanctions_of_ended_cases()
 
 
-@shared_task(**LONG)
+@shared_task(**JOB_OPTIONS)
 @recorded
 def open_data_export() -> dict[str, int]:
     """Regenerate today's open-data files (idempotent: a second run rewrites the same files)."""
