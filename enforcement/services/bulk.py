@@ -51,12 +51,10 @@ def cases_transition_many(
 
 
 def _batch(ids, transition, sources, target, reason, values) -> list[int]:
+    # Each batch commits durably (the server's synchronous_commit, never turned off here): the moment it
+    # commits, its feed events can be read by carriers and its audit rows by staff, so a batch lost in a crash
+    # after that would be a change the outside world saw and the registry forgot.
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # A sweep's batch is atomic either way; if the server crashed before this commit reached the disk,
-            # the next run (idempotent) would simply do the batch again. Not waiting for the flush doubles speed.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         locked = list(
             EnforcementCase.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk__any=ids, state__in=sources)
