@@ -8,6 +8,8 @@ from collections import defaultdict
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import CharField, Func, Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -28,6 +30,26 @@ def _wanted_flag(due_on, today, near_limit) -> str:
     return ""
 
 
+class _IsoDate(Func):
+    """A date as the text `YYYY-MM-DD` (what `date.isoformat()` writes into a flag), on any database."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[0])  # SQLite stores a date as that very text
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="TO_CHAR(%(expressions)s, 'YYYY-MM-DD')")
+
+
+def _flagged_as_wanted(today) -> Q:
+    """The requests whose flag already says what `_wanted_flag` would write (the staff were told)."""
+    due = _IsoDate("due_on")
+    return Q(due_on__lt=today, deadline_flag=Concat(Value("overdue:"), due)) | Q(
+        due_on__gte=today, deadline_flag=Concat(Value("near:"), due)
+    )
+
+
 def requests_flag_deadlines(*, today=None) -> dict[str, int]:
     today = today or timezone.localdate()
     near_limit = workdays.add_working_days(today, NEAR_WORKING_DAYS)
@@ -37,9 +59,13 @@ def requests_flag_deadlines(*, today=None) -> dict[str, int]:
         counts["cleared"] = (
             RemovalRequest.objects.exclude(deadline_flag="").filter(due_on__isnull=True).update(deadline_flag="")
         )
+        # Only the requests whose flag is not yet the one their deadline calls for, most urgent first: the
+        # requests already flagged must not fill the chunk, or past enough of them a new one is never flagged.
         rows = list(
-            RemovalRequest.objects.select_for_update(skip_locked=True)
+            RemovalRequest.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(due_on__isnull=False, due_on__lte=near_limit)
+            .exclude(_flagged_as_wanted(today))
+            .order_by("due_on", "pk")
             .values_list(
                 "pk",
                 "court_id",
