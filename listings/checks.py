@@ -84,10 +84,17 @@ def _category_bit(category: str) -> int:
 
 
 def _sql(many: int | None) -> str:
-    ids = "p.id_number = ANY(%s)" if many is None else f"p.id_number IN ({', '.join(['%s'] * many)})"
+    if many is None:
+        # PostgreSQL: the numbers as a set the parties are joined to, one index probe per number, whatever the
+        # batch's size. (`id_number = ANY(array)` lets the planner read the whole party table for a large batch
+        # and test each row against the array: 135 ms for 1,000 numbers against 120,000 parties, measured.)
+        parties = f"unnest(%s::varchar[]) AS q(n) JOIN {Party._meta.db_table} p ON p.id_number = q.n"
+        ids = "TRUE"
+    else:
+        parties, ids = f"{Party._meta.db_table} p", f"p.id_number IN ({', '.join(['%s'] * many)})"
     return (
         "SELECT p.id_number, ct.name, c.case_number, o.order_number "  # noqa: S608 - fixed table names only
-        f"FROM {Party._meta.db_table} p "
+        f"FROM {parties} "
         f"JOIN {RestrictionSubject._meta.db_table} s ON s.party_id = p.id "
         f"JOIN {RestrictionOrder._meta.db_table} o ON o.id = s.order_id "
         f"JOIN {EnforcementCase._meta.db_table} c ON c.id = o.case_id "
