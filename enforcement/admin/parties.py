@@ -53,7 +53,8 @@ class PartyAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         party = self.get_object(request, object_id)
         if party is not None and request.method == "GET" and self.has_view_permission(request, party):
-            log_access(request, what=AccessLogEntry.What.PARTY, object_id=party.pk, label=party.name)
+            # The id only: the log is append-only, so a name written here would outlive retention's erasure.
+            log_access(request, what=AccessLogEntry.What.PARTY, object_id=party.pk)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):

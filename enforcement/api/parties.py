@@ -55,7 +55,7 @@ class PartyDetail(CourtAPIView):
     @extend_schema(operation_id="parties_retrieve", responses={200: s.PartyOut, **refusals(404)}, summary="A party")
     def get(self, request, party_id: int):
         party = visible_party(request.user, party_id)
-        log_access(request, what=AccessLogEntry.What.PARTY, object_id=party.pk, label=party.name)
+        log_access(request, what=AccessLogEntry.What.PARTY, object_id=party.pk)  # the id, never the name
         return Response(s.PartyOut(party).data)
 
 
