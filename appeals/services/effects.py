@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from appeals.models import RequestKind
 from enforcement import services as case_services
 from enforcement.errors import Conflict, InvalidInput, RuleViolation
-from enforcement.models import OPEN_STATES, CaseState, EnforcementCase
-from enforcement.rules import ClosingReason, LiftReason
+from enforcement.models import OPEN_STATES, CaseState
+from enforcement.rules import ClosingReason
 from enforcement.services import audit_write
 from listings import services as listing_services
 from listings.models import ListingDecision, RestrictionOrder
@@ -22,11 +22,6 @@ CORRECTABLE_CASE_FIELDS = ("basis_issuer", "basis_number", "obligation", "amount
 def _in_language(request, text_factory) -> str:
     with translation.override(request.language):
         return str(text_factory())
-
-
-def _state(case_id: int) -> str:
-    # The case is locked by this transaction; the services called before may have moved it.
-    return EnforcementCase.objects.filter(pk=case_id).values_list("state", flat=True).get()
 
 
 def _listing_in_force(case_id: int):
@@ -85,22 +80,15 @@ def carry_out(*, request, actor, reasons: str, **effect) -> str:
         return _in_language(request, lambda: _("The case was closed at the creditor's request; it is off the list."))
 
     if kind == RequestKind.SECURITY_GIVEN:
-        done = []
-        decision = _listing_in_force(case.pk)
-        if decision is not None:
-            listing_services.listing_revoke(actor=actor, decision_id=decision.pk, reason=reasons)
-            done.append("revoked")
-        order = _order_in_force(case.pk)
-        if order is not None and _state(case.pk) == CaseState.RESTRICTED:
-            listing_services.restriction_order_lift(
-                actor=actor, order_id=order.pk, reason=LiftReason.SECURITY_GIVEN, note=reasons
+        # Security ends a listing on ground (1) alone and lifts the restriction; the listings service refuses the
+        # rest with its reason (a listing on grounds (2)-(6) stays).
+        done = listing_services.sanctions_end_on_security(actor=actor, case_id=case.pk, reason=reasons)
+        if done["listing_ended"]:
+            return _in_language(
+                request,
+                lambda: _("Security given: the listing on this case was ended and the restriction lifted."),
             )
-            done.append("lifted")
-        if not done:
-            raise Conflict(_("The debtor is neither listed nor restricted on this case: there is nothing to lift."))
-        return _in_language(
-            request, lambda: _("Security given: the listing and the restriction on this case were lifted.")
-        )
+        return _in_language(request, lambda: _("Security given: the restriction on this case was lifted."))
 
     if kind == RequestKind.TEMPORARY_LIFT:
         order = _order_in_force(case.pk)

@@ -13,7 +13,7 @@ from listings.services.decisions import (
     listing_reject,
     listing_revoke,
 )
-from listings.services.endings import sanctions_end
+from listings.services.endings import sanctions_end, sanctions_end_on_security
 from listings.services.restrictions import (
     restriction_order_approve,
     restriction_order_lift,
@@ -39,5 +39,6 @@ __all__ = [
     "restriction_order_reject",
     "restriction_orders_bind_person",
     "sanctions_end",
+    "sanctions_end_on_security",
     "temporary_lift_grant",
 ]

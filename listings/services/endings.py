@@ -1,14 +1,21 @@
 """When the case ends (paid or closed), its sanctions end in the same transaction: one set-wise path, used for a
-single case by the services and for thousands by the sweeps."""
+single case by the services and for thousands by the sweeps. And when the debtor gives full security, the
+sanctions that security answers end while the case stays open (`sanctions_end_on_security`)."""
 
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enforcement import rules
+from enforcement.errors import Conflict, InvalidInput, RuleViolation
 from enforcement.models import AuditEntry, EnforcementCase
-from enforcement.rules import LiftReason
-from enforcement.services import SYSTEM_ACTOR_NAME, actor_name
+from enforcement.permissions import Role
+from enforcement.rules import Ground, LiftReason
+from enforcement.services import SYSTEM_ACTOR_NAME, actor_name, audit_write, case_lock, case_transition
 from listings.models import FeedEvent, ListingDecision, RestrictionOrder
+from listings.services.common import _require_role
 from listings.services.feed import feed_listings, feed_orders
+from listings.services.restrictions import restriction_order_lift
 
 END_CAUSES = {
     "pay_in_full": LiftReason.PAID_IN_FULL,
@@ -85,3 +92,69 @@ def listings_expire_many(*, case_ids: list[int]) -> int:
     ListingDecision.objects.filter(pk__any=expired).update(status=ListingDecision.Status.EXPIRED, ended_at=now)
     feed_listings(kind=FeedEvent.Kind.LISTING_EXPIRED, decision_ids=expired, now=now)
     return len(expired)
+
+
+def sanctions_end_on_security(*, actor, case_id: int, reason: str, expected_state=None) -> dict[str, bool]:
+    """The debtor has given full security: an approver ends what security answers, in one transaction.
+
+    Full security bars listing only under ground (1) (able to perform but refuses): a listing on ground (1) alone
+    ends (removed, not revoked: it was not made in error) and the case goes back to `restricted`; a listing that
+    also rests on any of grounds (2)-(6) stays, and so the whole is refused. Then the restriction order is lifted
+    for security given (`restriction_order_lift`), which moves the case to `defaulted`. Returns what was done.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Say what security was given."), field="reason")
+    with transaction.atomic():
+        case = case_lock(case_id, expected_state=expected_state)
+        _require_role(actor, case, Role.APPROVER)
+        decision = (
+            ListingDecision.objects.select_for_update()
+            .filter(case=case, status=ListingDecision.Status.IN_FORCE)
+            .first()
+        )
+        if decision is not None:
+            _end_listing_on_security(case, decision, actor, reason)
+        order = (
+            RestrictionOrder.objects.filter(case=case, status=RestrictionOrder.Status.IN_FORCE).order_by("-id").first()
+        )
+        if order is not None:
+            restriction_order_lift(actor=actor, order_id=order.pk, reason=LiftReason.SECURITY_GIVEN, note=reason)
+        if decision is None and order is None:
+            raise Conflict(_("The debtor is neither listed nor restricted on this case: there is nothing to lift."))
+    return {"listing_ended": decision is not None, "order_lifted": order is not None}
+
+
+def _end_listing_on_security(case: EnforcementCase, decision: ListingDecision, actor, reason: str) -> None:
+    grounds = {Ground(g) for g in decision.grounds}
+    if grounds != {Ground.ABLE_BUT_REFUSES}:
+        others = ", ".join(f"({int(g)})" for g in sorted(grounds - {Ground.ABLE_BUT_REFUSES}))
+        raise RuleViolation(
+            _(
+                "Full security bars listing only on ground (1); this listing rests on ground(s) %(grounds)s as "
+                "well, which security does not answer, so it stays in force and the restriction with it."
+            )
+            % {"grounds": others}
+        )
+    now = timezone.now()
+    end_reason = f"{LiftReason.SECURITY_GIVEN.label}. {reason}"
+    decision.remove(at=now, reason=end_reason)
+    decision.save()
+    audit_write(
+        case=case,
+        actor=actor,
+        action="listing_remove",
+        reason=reason,
+        detail={"decision_id": decision.pk, "cause": LiftReason.SECURITY_GIVEN.value},
+    )
+    # Off the list, the restriction order staying: the case's `expire` (listed -> restricted) is the one move
+    # that says so without calling the listing an error. It is a clerk's move when a period runs out; here it
+    # follows the approver's decision checked above, so it is applied as the system's consequence of it.
+    case_transition(
+        case=case,
+        transition="expire",
+        actor=None,
+        reason=end_reason,
+        detail={"decision_id": decision.pk, "cause": LiftReason.SECURITY_GIVEN.value, "decided_by": actor_name(actor)},
+    )
+    feed_listings(kind=FeedEvent.Kind.LISTING_REMOVED, decision_ids=[decision.pk], now=now)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from appeals.models import RemovalRequest, RequestKind, RequestState
 from enforcement.models import AccessLogEntry, AuditEntry, CaseState, OutboxMessage
-from enforcement.rules import ClosingReason
+from enforcement.rules import ClosingReason, LiftReason
 from listings.models import ListingDecision, RestrictionOrder, TemporaryLift
 from tests.appeals.conftest import act, file_request, filed, pdf_bytes, png_bytes, staff_client, upload
 
@@ -142,7 +142,51 @@ def test_security_given_granted_lifts_the_restriction_order(client, walk, approv
     assert act(approver, req, "grant", reasons="A bank guarantee covers the whole debt.").status_code == 302
     case.refresh_from_db()
     assert case.state == CaseState.DEFAULTED
-    assert RestrictionOrder.objects.get(case=case).status == RestrictionOrder.Status.LIFTED
+    order = RestrictionOrder.objects.get(case=case)
+    assert order.status == RestrictionOrder.Status.LIFTED
+    assert order.lift_reason == LiftReason.SECURITY_GIVEN
+
+
+@pytest.mark.parametrize("from_state", [CaseState.DEFAULTED, CaseState.RESTRICTED])
+def test_security_given_on_a_ground_1_listing_ends_it_as_removed_not_revoked_and_lifts_the_restriction(
+    client, walk, approver, from_state
+):
+    case = walk.listed(grounds=(1,), from_state=from_state)
+    assert on_public_list(client, case)
+    req = filed(file_request(client, case, RequestKind.SECURITY_GIVEN))
+    response = act(approver, req, "grant", reasons="A bank guarantee covers the whole debt.")
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+    case.refresh_from_db()
+    req.refresh_from_db()
+    assert case.state == CaseState.DEFAULTED
+    decision = ListingDecision.objects.get(case=case)
+    assert decision.status == ListingDecision.Status.REMOVED  # not "revoked (listed in error)"
+    assert decision.end_reason.startswith("Security given.")
+    order = RestrictionOrder.objects.get(case=case)
+    assert (order.status, order.lift_reason) == (RestrictionOrder.Status.LIFTED, LiftReason.SECURITY_GIVEN)
+    assert not on_public_list(client, case)
+    assert "the listing on this case was ended and the restriction lifted" in req.effect_summary
+    actions = list(AuditEntry.objects.filter(case=case).order_by("id").values_list("action", flat=True))
+    assert actions[actions.index("request_grant") :] == ["request_grant", "listing_remove", "expire", "lift"]
+    assert AuditEntry.objects.get(case=case, action="listing_remove").actor == approver
+    assert not AuditEntry.objects.filter(case=case, detail__lift_reason=LiftReason.LISTED_IN_ERROR).exists()
+
+
+def test_security_given_is_refused_while_the_listing_rests_on_other_grounds_too(client, walk, approver):
+    case = walk.listed(grounds=(1, 3))
+    req = filed(file_request(client, case, RequestKind.SECURITY_GIVEN))
+    response = act(approver, req, "grant", reasons="A bank guarantee covers the whole debt.")
+    assert response.status_code == 400
+    assert "Full security bars listing only on ground (1); this listing rests on ground(s) (3)" in (
+        response.content.decode()
+    )
+    req.refresh_from_db()
+    case.refresh_from_db()
+    assert req.state == RequestState.SUBMITTED
+    assert case.state == CaseState.LISTED
+    assert ListingDecision.objects.get(case=case).status == ListingDecision.Status.IN_FORCE
+    assert on_public_list(client, case)
 
 
 def test_temporary_lift_granted_by_an_approver_lets_the_debtor_travel_on_those_days(client, walk, approver):
