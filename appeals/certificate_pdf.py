@@ -1,4 +1,5 @@
-"""The clearance certificate as a PDF (reportlab), with a QR code (segno) of its verification address.
+"""The clearance certificate as a PDF (reportlab), with a QR code (segno) of its verification address, which is
+also printed below it (wrapped to the page, and a link) for those who cannot scan.
 
 Chinese text uses reportlab's built-in CID font STSong-Light (no font file to ship); the certificate is bilingual
 so that a carrier, a bank or a foreign authority can read it.
@@ -15,6 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from appeals.services.certificates import debtor_as_certified
 from enforcement.rules import ClosingReason
 
 FONT = "STSong-Light"
@@ -24,6 +26,20 @@ pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 def _reason(code: str, language: str) -> str:
     with translation.override(language):
         return str(ClosingReason(code).label)
+
+
+URL_FONT_SIZE = 8
+
+
+def _wrap(text: str, max_width: float) -> list[str]:
+    """Cut a long address into lines that fit the page (it has no spaces to break at)."""
+    lines, line = [], ""
+    for char in text:
+        if line and pdfmetrics.stringWidth(line + char, FONT, URL_FONT_SIZE) > max_width:
+            lines.append(line)
+            line = ""
+        line += char
+    return [*lines, line] if line else lines
 
 
 def render_certificate(certificate, *, verify_url: str) -> bytes:
@@ -45,7 +61,8 @@ def render_certificate(certificate, *, verify_url: str) -> bytes:
         ("证明编号 Certificate number", certificate.number),
         ("执行法院 Enforcing court", f"{case.court.name}  {case.court.name_en}".strip()),
         ("案号 Case number", case.case_number),
-        ("被执行人 Debtor", f"{case.debtor.name} ({case.debtor.masked_id_number})"),
+        # The debtor as signed (see appeals.services.certificates), never the full ID number.
+        ("被执行人 Debtor", "{} ({})".format(*debtor_as_certified(case))),
         ("结案日期 Closed on", certificate.closed_on.isoformat()),
         (
             "结案方式 Closed as",
@@ -67,10 +84,15 @@ def render_certificate(certificate, *, verify_url: str) -> bytes:
         "The case was closed as paid in full or as settlement performed; the debtor is off the list of dishonest",
         "judgment debtors and every restriction on this case is lifted.",
         "扫描二维码或访问下列网址核验本证明 / Scan the QR code or visit this address to verify:",
-        verify_url,
     ):
         pdf.drawString(x, y, line)
         y -= 6 * mm
+    pdf.setFont(FONT, URL_FONT_SIZE)
+    url_top = y + 4 * mm
+    for line in _wrap(verify_url, width - 2 * x):
+        pdf.drawString(x, y, line)
+        y -= 4.5 * mm
+    pdf.linkURL(verify_url, (x, y + 3 * mm, width - x, url_top), relative=0)
     qr = io.BytesIO()
     segno.make(verify_url, error="m").save(qr, kind="png", scale=6, border=2)
     qr.seek(0)

@@ -63,4 +63,10 @@ class TrackForm(forms.Form):
 
 class VerifyForm(forms.Form):
     number = forms.CharField(label=_("Certificate number"), max_length=32)
+    name = forms.CharField(label=_("Debtor's name, as on the certificate"), max_length=200)
+    id_number = forms.CharField(
+        label=_("Debtor's ID number, as on the certificate"),
+        max_length=32,
+        help_text=_("Masked as printed: the first 10 characters, ****, the last 4 (an organisation's code in full)."),
+    )
     signature = forms.CharField(label=_("Signature"), max_length=64)

@@ -297,7 +297,7 @@ class EvidenceFile(models.Model):
 
 class ClearanceCertificate(models.Model):
     """A certificate that the case was closed as paid in full or as settlement performed; anyone can verify it
-    by its number and signature on the public verification page."""
+    on the public verification page by its number, the debtor's name and masked ID number, and its signature."""
 
     number = models.CharField(_("certificate number"), max_length=32, unique=True)
     case = models.OneToOneField(

@@ -210,8 +210,8 @@ def certificate(request):
     except DomainError as error:
         messages.error(request, error.message)
         return HttpResponseRedirect(reverse("appeals:my_case"))
-    query = f"?number={issued.number}&signature={issued.signature}"
-    url = request.build_absolute_uri(reverse("appeals:verify") + query)
+    # The address in the QR code is the public site's, from the settings: never the Host header of this request.
+    url = services.certificate_verify_url(issued)
     response = HttpResponse(render_certificate(issued, verify_url=url), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{issued.number}.pdf"'
     return response
@@ -222,8 +222,8 @@ def verify(request):
     if _page_limited(request):
         return rate_limited(request, group="page", rate=settings.PUBLIC_PAGE_RATE)
     form = VerifyForm(request.GET or None)
-    context = {"form": form, "checked": False, "certificate": None}
+    context = {"form": form, "checked": False, "verified": None}
     if form.is_valid():
         context["checked"] = True
-        context["certificate"] = services.certificate_verify(**form.cleaned_data)
+        context["verified"] = services.certificate_verify(**form.cleaned_data)
     return render(request, "appeals/verify.html", context)

@@ -1,7 +1,14 @@
 """Every write of the appeals app: debtors' requests, their decision and reconsideration, clearance certificates,
 and the daily deadline flags. Case and listing changes go through those apps' services."""
 
-from appeals.services.certificates import certificate_issue, certificate_signature, certificate_verify, is_clearable
+from appeals.services.certificates import (
+    VerifiedCertificate,
+    certificate_issue,
+    certificate_signature,
+    certificate_verify,
+    certificate_verify_url,
+    is_clearable,
+)
 from appeals.services.deadlines import requests_flag_deadlines
 from appeals.services.requests import (
     case_for_debtor,
@@ -18,10 +25,12 @@ from appeals.services.requests import (
 )
 
 __all__ = [
+    "VerifiedCertificate",
     "case_for_debtor",
     "certificate_issue",
     "certificate_signature",
     "certificate_verify",
+    "certificate_verify_url",
     "is_clearable",
     "normalise_tracking_code",
     "refusal",

@@ -3,8 +3,10 @@ duplicate submissions, and the clearance certificate verified (a forged one refu
 
 import io
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import zxingcpp
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -166,39 +168,90 @@ def cleared(client, walk, clerk):
     return case
 
 
-def test_the_certificate_is_a_pdf_with_a_number_and_signature_that_verify(client, cleared):
-    response = client.post(reverse("appeals:certificate"))
+PUBLIC_SITE = "https://registry.example.cn"
+
+
+def qr_address(pdf_content: bytes) -> str:
+    """The address in the certificate's QR code, decoded from the image embedded in the PDF."""
+    images = PdfReader(io.BytesIO(pdf_content)).pages[0].images
+    assert len(images) == 1  # the QR code
+    found = zxingcpp.read_barcodes(images[0].image.convert("L"))
+    assert [code.format for code in found] == [zxingcpp.BarcodeFormat.QRCode]
+    return found[0].text
+
+
+def verify_page(client, address: str):
+    """Open a verification address (of the public site) on this test server."""
+    parts = urlsplit(address)
+    return client.get(f"{parts.path}?{parts.query}")
+
+
+def test_the_certificates_qr_code_holds_the_public_sites_verification_address_and_it_verifies(
+    client, cleared, settings
+):
+    settings.PUBLIC_SITE_URL = PUBLIC_SITE
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "evil.example"]
+    response = client.post(reverse("appeals:certificate"), HTTP_HOST="evil.example")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    pdf = PdfReader(io.BytesIO(response.content))
-    text = pdf.pages[0].extract_text()
     certificate = ClearanceCertificate.objects.get(case=cleared)
+    address = qr_address(response.content)
+    assert address.startswith(f"{PUBLIC_SITE}{reverse('appeals:verify')}?")  # not the Host header's site
+    text = "".join(PdfReader(io.BytesIO(response.content)).pages[0].extract_text().split())
+    assert address in text  # printed too, for those who cannot scan
     assert certificate.number in text
-    assert len(pdf.pages[0].images) == 1  # the QR code
-    page = client.get(reverse("appeals:verify"), {"number": certificate.number, "signature": certificate.signature})
-    body = page.content.decode()
-    assert "Valid" in body
+    assert cleared.debtor.masked_id_number in text
+    assert cleared.debtor.id_number not in text
+
+    body = verify_page(client, address).content.decode()
+    assert 'class="card valid" id="verdict"' in body
     assert cleared.case_number in body
     assert "Settlement agreement performed" in body
+    assert f'id="verified-debtor">{cleared.debtor.name}<' in body
+    assert f'id="verified-id">{cleared.debtor.masked_id_number}<' in body
+    assert re.fullmatch(r"\d{10}\*{4}[\dX]{4}", cleared.debtor.masked_id_number)
     assert cleared.debtor.id_number not in body
     # Asking again gives the same certificate.
-    client.post(reverse("appeals:certificate"))
+    assert qr_address(client.post(reverse("appeals:certificate")).content) == address
     assert ClearanceCertificate.objects.count() == 1
 
 
+def test_a_genuine_certificate_with_another_persons_name_or_id_number_is_unknown(client, cleared):
+    address = qr_address(client.post(reverse("appeals:certificate")).content)
+    params = dict(parse_qsl(urlsplit(address).query))
+    other = PersonFactory()
+    for changes in ({"name": other.name + "某"}, {"id_number": other.masked_id_number}):
+        body = client.get(reverse("appeals:verify"), {**params, **changes}).content.decode()
+        assert 'class="card unknown" id="verdict"' in body
+        assert "Valid" not in body
+    assert "Valid" in client.get(reverse("appeals:verify"), params).content.decode()
+
+
 def test_a_forged_or_altered_certificate_is_unknown(client, cleared):
-    client.post(reverse("appeals:certificate"))
-    certificate = ClearanceCertificate.objects.get(case=cleared)
-    flipped = ("0" if certificate.signature[0] != "0" else "1") + certificate.signature[1:]
-    for number, signature in (
-        (certificate.number, flipped),
-        (certificate.number[:-1] + "9", certificate.signature),
-        ("QC-2026-99999999", "0" * 32),
+    address = qr_address(client.post(reverse("appeals:certificate")).content)
+    params = dict(parse_qsl(urlsplit(address).query))
+    signature = params["signature"]
+    flipped = ("0" if signature[0] != "0" else "1") + signature[1:]
+    for changes in (
+        {"signature": flipped},
+        {"number": params["number"][:-1] + "9"},
+        {"number": "QC-2026-99999999", "signature": "0" * 32},
     ):
-        body = client.get(reverse("appeals:verify"), {"number": number, "signature": signature}).content.decode()
+        body = client.get(reverse("appeals:verify"), {**params, **changes}).content.decode()
         assert 'id="verdict"' in body
         assert "Unknown" in body
         assert "Valid" not in body
+
+
+def test_a_certificate_signed_before_the_secret_key_was_rotated_still_verifies(client, cleared, settings):
+    address = qr_address(client.post(reverse("appeals:certificate")).content)
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-secret-key-" + "x" * 40, [old_key]
+    assert 'class="card valid"' in verify_page(client, address).content.decode()
+    # Downloaded again, it is the same certificate with the same signature: nothing to re-sign.
+    assert qr_address(client.post(reverse("appeals:certificate")).content) == address
+    settings.SECRET_KEY_FALLBACKS = []  # the old key retired: what it signed is no longer trusted
+    assert 'class="card unknown"' in verify_page(client, address).content.decode()
 
 
 def test_no_certificate_for_a_case_that_is_not_cleared(client, walk):
