@@ -38,10 +38,9 @@ def add_demo_requests(stdout) -> None:
         return
 
     def file(case, kind, statement, **extra):
-        request, _created = services.removal_request_file(
+        return services.removal_request_file(
             case_id=case.pk, kind=kind, statement=statement, contact_phone="13800138000", language="zh-hans", **extra
-        )
-        return request
+        ).request
 
     submitted = file(listed[0], RequestKind.PAID, "本人已于上月全额付清，附银行回单。", files=[_pdf("银行回单.pdf")])
     review = file(listed[1], RequestKind.INACCURATE, "名单上我的姓名有误。", files=[_pdf("身份证复印件.pdf")])

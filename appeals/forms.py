@@ -61,6 +61,15 @@ class TrackForm(forms.Form):
     code = forms.CharField(label=_("Tracking code"), max_length=20)
 
 
+class WithdrawForm(forms.Form):
+    withdrawal_code = forms.CharField(
+        label=_("Withdrawal code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("On the receipt shown when you filed the request, and in the receipt e-mail."),
+    )
+
+
 class VerifyForm(forms.Form):
     number = forms.CharField(label=_("Certificate number"), max_length=32)
     name = forms.CharField(label=_("Debtor's name, as on the certificate"), max_length=200)

@@ -15,7 +15,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from enforcement import permissions
 from enforcement.fields import ChoiceSetField
-from enforcement.models import Court, EnforcementCase
+from enforcement.models import OPEN_STATES, CaseState, Court, EnforcementCase
 from enforcement.models.cases import condition
 from enforcement.permissions import Role
 from enforcement.rules import RestrictionCategory
@@ -44,6 +44,19 @@ class RequestState(models.TextChoices):
 
 OPEN_REQUEST_STATES = (RequestState.SUBMITTED, RequestState.UNDER_REVIEW, RequestState.RECONSIDERATION_REQUESTED)
 PENDING_REVIEW = (RequestState.SUBMITTED, RequestState.UNDER_REVIEW)
+
+# The case states in which a request of each kind can be carried out (see `appeals.services.effects`); a request
+# that could not be is refused when filed. A closed case takes no request: its listing and restrictions are gone.
+KIND_CASE_STATES = {
+    RequestKind.WRONGLY_LISTED: (CaseState.LISTED,),
+    RequestKind.INACCURATE: OPEN_STATES,  # corrections are made on open cases only
+    RequestKind.PAID: (*OPEN_STATES, CaseState.PAID),
+    RequestKind.SETTLED: (*OPEN_STATES, CaseState.PAID),
+    # The creditor's request closes a case from default onwards, never a paid one (that closes as paid).
+    RequestKind.CREDITOR_CONSENT: (CaseState.DEFAULTED, CaseState.RESTRICTED, CaseState.LISTED),
+    RequestKind.SECURITY_GIVEN: (CaseState.RESTRICTED, CaseState.LISTED),
+    RequestKind.TEMPORARY_LIFT: (CaseState.RESTRICTED, CaseState.LISTED),
+}
 
 # Who decides a request of each kind at the first instance: the role whose services carry out its effect.
 # Closing and correcting a case are a clerk's acts; revoking a listing, lifting an order and a temporary lift are
@@ -101,9 +114,21 @@ class RemovalRequest(ConcurrentTransitionMixin, models.Model):
     submission_key = models.CharField(
         _("submission key"),
         max_length=64,
-        unique=True,
         editable=False,
-        help_text=_("A hash of the case, ID number, kind and statement: the same submission sent twice is one."),
+        help_text=_(
+            "A hash of the case, ID number, kind and statement: the same submission sent twice while the first "
+            "is open is one request. Once that one is withdrawn or decided, it may be filed again."
+        ),
+    )
+    withdrawal_code_hash = models.CharField(
+        _("withdrawal code (hashed)"),
+        max_length=128,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Only the person who filed the request received the withdrawal code (once, on the receipt and in the "
+            "receipt e-mail); only that code withdraws it. The code itself is never stored."
+        ),
     )
     case = models.ForeignKey(
         EnforcementCase, on_delete=models.PROTECT, related_name="removal_requests", verbose_name=_("case")
@@ -212,6 +237,12 @@ class RemovalRequest(ConcurrentTransitionMixin, models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~models.Q(contact_email="", contact_phone=""), name="request_has_contact"),
+            # Unique among open requests only: a withdrawn or decided request does not bar filing it again.
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=models.Q(state__in=[state.value for state in OPEN_REQUEST_STATES]),
+                name="request_one_open_per_submission",
+            ),
         ]
 
     def __str__(self) -> str:

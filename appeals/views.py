@@ -15,12 +15,13 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appeals import evidence, services
 from appeals.certificate_pdf import render_certificate
-from appeals.forms import FileRequestForm, IdentifyForm, ReconsiderationForm, TrackForm, VerifyForm
+from appeals.forms import FileRequestForm, IdentifyForm, ReconsiderationForm, TrackForm, VerifyForm, WithdrawForm
 from appeals.models import RequestKind
 from appeals.selectors import debtor_status, request_by_code
 from enforcement.errors import DomainError
@@ -29,6 +30,8 @@ from listings.views import _limited, rate_limited
 
 SESSION_KEY = "appeals_identified"
 IDENTIFIED_FOR_SECONDS = 30 * 60
+# Withdrawal codes of requests just filed in this session, by tracking code, until their receipt shows them once.
+WITHDRAWAL_CODES_KEY = "appeals_withdrawal_codes"
 
 
 def _check_limited(request) -> bool:
@@ -103,7 +106,7 @@ def file_request(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                filed, created = services.removal_request_file(
+                filing = services.removal_request_file(
                     case_id=case.pk,
                     kind=data["kind"],
                     statement=data["statement"],
@@ -119,9 +122,8 @@ def file_request(request):
             except DomainError as error:
                 _apply_error(form, error)
             else:
-                if not created:
-                    messages.info(request, _("This request had already been received; here is its receipt."))
-                return HttpResponseRedirect(reverse("appeals:receipt", args=[filed.tracking_code]))
+                _after_filing(request, filing)
+                return HttpResponseRedirect(reverse("appeals:receipt", args=[filing.request.tracking_code]))
     context = {
         "form": form,
         "case": case,
@@ -130,6 +132,30 @@ def file_request(request):
         "temporary_lift": RequestKind.TEMPORARY_LIFT.value,
     }
     return render(request, "appeals/file_request.html", context, status=400 if form.errors else 200)
+
+
+def _after_filing(request, filing: services.Filing) -> None:
+    if filing.created:
+        codes = request.session.get(WITHDRAWAL_CODES_KEY, {})
+        request.session[WITHDRAWAL_CODES_KEY] = {**codes, filing.request.tracking_code: filing.withdrawal_code}
+        return
+    messages.info(
+        request,
+        _(
+            "You had already filed this request and it is still open, so it was not filed again: here is its "
+            "receipt. To withdraw it, use the withdrawal code you were given then."
+        ),
+    )
+    if filing.evidence_added:
+        messages.info(
+            request,
+            ngettext(
+                "%(n)d new evidence file was added to it.",
+                "%(n)d new evidence files were added to it.",
+                filing.evidence_added,
+            )
+            % {"n": filing.evidence_added},
+        )
 
 
 def _request_or_404(code: str):
@@ -143,7 +169,14 @@ def _request_or_404(code: str):
 def receipt(request, code: str):
     if _page_limited(request):
         return rate_limited(request, group="page", rate=settings.PUBLIC_PAGE_RATE)
-    return render(request, "appeals/receipt.html", {"req": _request_or_404(code)})
+    found = _request_or_404(code)
+    # The withdrawal code is shown once, in the session that filed the request; reloading the page, or anyone
+    # else who has the tracking code, does not see it.
+    codes = request.session.get(WITHDRAWAL_CODES_KEY, {})
+    withdrawal_code = codes.pop(found.tracking_code, "")
+    if withdrawal_code:
+        request.session[WITHDRAWAL_CODES_KEY] = codes
+    return render(request, "appeals/receipt.html", {"req": found, "withdrawal_code": withdrawal_code})
 
 
 @require_GET
@@ -159,8 +192,16 @@ def track_lookup(request):
 def track(request, code: str):
     if _page_limited(request):
         return rate_limited(request, group="page", rate=settings.PUBLIC_PAGE_RATE)
-    found = _request_or_404(code)
-    return render(request, "appeals/track.html", {"req": found, "form": ReconsiderationForm()})
+    return _track_page(request, _request_or_404(code))
+
+
+def _track_page(request, found, *, form=None, withdraw_form=None, status: int = 200):
+    context = {
+        "req": found,
+        "form": form or ReconsiderationForm(),
+        "withdraw_form": withdraw_form or WithdrawForm(),
+    }
+    return render(request, "appeals/track.html", context, status=status)
 
 
 @require_POST
@@ -180,9 +221,7 @@ def reconsider(request, code: str):
             messages.success(request, _("Your request for reconsideration has been sent to the higher court."))
             return HttpResponseRedirect(reverse("appeals:track", args=[found.tracking_code]))
     status = 409 if form.non_field_errors() else 400
-    return render(
-        request, "appeals/track.html", {"req": request_by_code(found.tracking_code), "form": form}, status=status
-    )
+    return _track_page(request, request_by_code(found.tracking_code), form=form, status=status)
 
 
 @require_POST
@@ -190,13 +229,20 @@ def withdraw(request, code: str):
     if _check_limited(request):
         return _too_many(request)
     found = _request_or_404(code)
-    try:
-        services.removal_request_withdraw(tracking_code=found.tracking_code)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Your request has been withdrawn."))
-    return HttpResponseRedirect(reverse("appeals:track", args=[found.tracking_code]))
+    form = WithdrawForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            services.removal_request_withdraw(
+                tracking_code=found.tracking_code, withdrawal_code=form.cleaned_data["withdrawal_code"]
+            )
+        except DomainError as error:
+            _apply_error(form, error)
+            status = error.status
+        else:
+            messages.success(request, _("Your request has been withdrawn."))
+            return HttpResponseRedirect(reverse("appeals:track", args=[found.tracking_code]))
+    return _track_page(request, request_by_code(found.tracking_code), withdraw_form=form, status=status)
 
 
 @require_POST

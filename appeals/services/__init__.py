@@ -11,6 +11,7 @@ from appeals.services.certificates import (
 )
 from appeals.services.deadlines import requests_flag_deadlines
 from appeals.services.requests import (
+    Filing,
     case_for_debtor,
     normalise_tracking_code,
     refusal,
@@ -25,6 +26,7 @@ from appeals.services.requests import (
 )
 
 __all__ = [
+    "Filing",
     "VerifiedCertificate",
     "case_for_debtor",
     "certificate_issue",

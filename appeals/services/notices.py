@@ -75,8 +75,9 @@ def _subject_and_intro(step: str, request) -> tuple[str, str]:
     return subject % values, intro % values
 
 
-def tell_debtor(request, step: str) -> None:
-    """Queue the e-mail for this step of the request (inside the caller's transaction)."""
+def tell_debtor(request, step: str, *, withdrawal_code: str = "") -> None:
+    """Queue the e-mail for this step of the request (inside the caller's transaction). The receipt carries the
+    withdrawal code, which only the filer is given (here and once on the receipt page)."""
     if not request.contact_email:
         return  # a phone number only: the court calls; the tracking page shows the same facts
     with translation.override(request.language):
@@ -87,8 +88,13 @@ def tell_debtor(request, step: str) -> None:
             lines += [_("Reasons:"), reasons, ""]
         if step == "carried_out" and request.effect_summary:
             lines += [request.effect_summary, ""]
+        lines += [_("Tracking code: %(code)s") % {"code": request.tracking_code}]
+        if withdrawal_code:
+            lines += [
+                _("Withdrawal code: %(code)s (keep it to yourself: only with it can the request be withdrawn)")
+                % {"code": withdrawal_code}
+            ]
         lines += [
-            _("Tracking code: %(code)s") % {"code": request.tracking_code},
             _("Follow your request at %(url)s") % {"url": tracking_url(request)},
             "",
             _("Enforcement Registry. This message was sent automatically; do not reply to it."),

@@ -9,7 +9,9 @@ change is a grant, and queue the debtor's e-mail in the outbox.
 import datetime
 import hashlib
 import secrets
+from dataclasses import dataclass
 
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +21,8 @@ from django_fsm import ConcurrentTransition, can_proceed
 from appeals import evidence as evidence_files
 from appeals.models import (
     DECIDING_ROLE,
+    KIND_CASE_STATES,
+    OPEN_REQUEST_STATES,
     EvidenceFile,
     RemovalRequest,
     RequestKind,
@@ -30,8 +34,8 @@ from appeals.services.notices import tell_debtor
 from enforcement import identity, permissions, rules, workdays
 from enforcement.casenumbers import normalise_case_number
 from enforcement.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RuleViolation, StaleCase
-from enforcement.models import EnforcementCase
-from enforcement.rules import TRAVEL_CATEGORIES, RestrictionCategory
+from enforcement.models import CaseState, EnforcementCase
+from enforcement.rules import TRAVEL_CATEGORIES, ClosingReason, RestrictionCategory
 from enforcement.services import audit_write, case_lock
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
@@ -74,6 +78,28 @@ def _new_tracking_code() -> str:
     return normalise_tracking_code("".join(secrets.choice(CODE_ALPHABET) for _ in range(12)))
 
 
+# The tracking code follows a request; it is no secret (it is read out over the phone, and whoever holds it sees
+# the request's state). Withdrawing needs more: the withdrawal code, which only the filer received.
+_new_withdrawal_code = _new_tracking_code
+
+
+def _withdrawal_code_matches(request: RemovalRequest, code: str) -> bool:
+    code = normalise_tracking_code(code)
+    return bool(code and request.withdrawal_code_hash) and check_password(code, request.withdrawal_code_hash)
+
+
+@dataclass(frozen=True)
+class Filing:
+    """What filing answered: the request, whether it is new, and what the filer must be told once."""
+
+    request: RemovalRequest
+    created: bool
+    #: Only for a new request: shown once on the receipt and sent in the receipt e-mail, never stored in clear.
+    withdrawal_code: str = ""
+    #: For the same submission sent again while the first is open: the new evidence files added to it.
+    evidence_added: int = 0
+
+
 def _submission_key(*, case, id_number, kind, statement, lift) -> str:
     statement = " ".join((statement or "").split())
     parts = [str(case.pk), identity.normalise(id_number), kind, statement, *map(str, lift)]
@@ -108,6 +134,90 @@ def _check_lift(kind, lift_reason, lift_categories, starts_on, ends_on):
     return lift_reason, categories, starts_on, ends_on
 
 
+def _refuse_unfitting(case: EnforcementCase, kind: str) -> None:
+    """Refuse a request the court could not carry out on the case as it stands (a closed case takes none)."""
+    if case.state in KIND_CASE_STATES[RequestKind(kind)]:
+        return
+    state = case.get_state_display().lower()
+    if case.state == CaseState.CLOSED:
+        reason = ClosingReason(case.closed_reason).label if case.closed_reason else state
+        message = _(
+            "This case is closed (%(reason)s): it is off the list and its restrictions are lifted, so the court "
+            "takes no more requests about it."
+        ) % {"reason": reason}
+    elif kind == RequestKind.WRONGLY_LISTED:
+        message = _(
+            "You are not on the list of dishonest judgment debtors for this case (it is %(state)s): there is no "
+            "listing to take back. Choose another kind of request."
+        ) % {"state": state}
+    elif kind in (RequestKind.SECURITY_GIVEN, RequestKind.TEMPORARY_LIFT):
+        message = _("No restriction is in force on this case (it is %(state)s): there is nothing to lift.") % {
+            "state": state
+        }
+    else:
+        message = _("This kind of request does not fit the case as it stands (it is %(state)s).") % {"state": state}
+    raise RuleViolation(message, field="kind")
+
+
+def _open_with_key(key: str) -> RemovalRequest | None:
+    return RemovalRequest.objects.filter(submission_key=key, state__in=OPEN_REQUEST_STATES).first()
+
+
+def _store_evidence(request: RemovalRequest, checked, stored: list[str]) -> None:
+    for item in checked:
+        stored.append(evidence_files.store(item))
+        EvidenceFile.objects.create(
+            request=request,
+            original_name=item.name,
+            content_type=item.content_type,
+            size=len(item.data),
+            sha256=item.sha256,
+            stored_name=stored[-1],
+        )
+
+
+def _add_evidence(request_id: int, checked) -> int:
+    """The same submission came again while the first is open: add the files it carries that the request does not
+    have yet (by content), within the limit on files. Returns how many were added."""
+    if not checked:
+        return 0
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            case, request = _lock(request_id)
+            if request.state not in OPEN_REQUEST_STATES:
+                raise Conflict(
+                    _("Your earlier request was decided or withdrawn a moment ago. Send the request again to file it.")
+                )
+            known = set(request.evidence.values_list("sha256", flat=True))
+            new = []
+            for item in checked:
+                if item.sha256 not in known:
+                    known.add(item.sha256)
+                    new.append(item)
+            if not new:
+                return 0
+            have = request.evidence.count()
+            if have + len(new) > evidence_files.max_files():
+                raise InvalidInput(
+                    _("Your request already has %(have)d evidence files; a request has at most %(n)d.")
+                    % {"have": have, "n": evidence_files.max_files()},
+                    field="evidence",
+                )
+            _store_evidence(request, new, stored)
+            audit_write(
+                case=case,
+                actor=None,
+                action="request_evidence_add",
+                legal_basis=rules.LISTING_PROVISIONS,
+                detail={**_detail(request), "by": "debtor", "evidence_files": len(new)},
+            )
+    except BaseException:
+        evidence_files.discard(stored)
+        raise
+    return len(new)
+
+
 def removal_request_file(
     *,
     case_id: int,
@@ -121,11 +231,18 @@ def removal_request_file(
     lift_categories=(),
     lift_starts_on: datetime.date | None = None,
     lift_ends_on: datetime.date | None = None,
-) -> tuple[RemovalRequest, bool]:
+) -> Filing:
     """A debtor files a request about the case they identified (`case_for_debtor`: case number + full ID number).
-    Returns (request, created): the same submission twice is one request."""
+
+    The same submission sent again while the first is open is that request (any new evidence files it carries are
+    added to it); once the first is withdrawn or decided, the same submission files a new request. A request the
+    court could not carry out on the case as it stands (a closed case, a kind that does not fit) is refused."""
     if kind not in RequestKind.values:
         raise InvalidInput(_("Choose what you are asking for."), field="kind")
+    case = EnforcementCase.objects.select_related("debtor").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(_("No case matches this case number and ID number."))
+    _refuse_unfitting(case, kind)
     statement = (statement or "").strip()
     if not statement:
         raise InvalidInput(_("Say what is wrong and why."), field="statement")
@@ -135,22 +252,22 @@ def removal_request_file(
     if not contact_email and not contact_phone:
         raise InvalidInput(_("Give an e-mail address or a phone number so the court can reach you."), field="contact")
     lift = _check_lift(kind, lift_reason, lift_categories, lift_starts_on, lift_ends_on)
-    case = EnforcementCase.objects.select_related("debtor").filter(pk=case_id).first()
-    if case is None:
-        raise NotFound(_("No case matches this case number and ID number."))
     key = _submission_key(case=case, id_number=case.debtor.id_number, kind=kind, statement=statement, lift=lift)
-    existing = RemovalRequest.objects.filter(submission_key=key).first()
-    if existing is not None:
-        return existing, False
     checked = evidence_files.check_files(files)
+    existing = _open_with_key(key)
+    if existing is not None:
+        return Filing(existing, False, evidence_added=_add_evidence(existing.pk, checked))
+    withdrawal_code = _new_withdrawal_code()
     stored: list[str] = []
     try:
         with transaction.atomic():
             case = case_lock(case.pk)
+            _refuse_unfitting(case, kind)
             today = timezone.localdate()
             request = RemovalRequest(
                 tracking_code=_new_tracking_code(),
                 submission_key=key,
+                withdrawal_code_hash=make_password(withdrawal_code),
                 case=case,
                 court=case.court,
                 higher_court_id=case.court.higher_court_id,
@@ -167,16 +284,7 @@ def removal_request_file(
             )
             with transaction.atomic():
                 request.save()
-            for item in checked:
-                stored.append(evidence_files.store(item))
-                EvidenceFile.objects.create(
-                    request=request,
-                    original_name=item.name,
-                    content_type=item.content_type,
-                    size=len(item.data),
-                    sha256=item.sha256,
-                    stored_name=stored[-1],
-                )
+            _store_evidence(request, checked, stored)
             audit_write(
                 case=case,
                 actor=None,
@@ -186,17 +294,17 @@ def removal_request_file(
                 legal_basis=rules.LISTING_PROVISIONS,
                 detail={**_detail(request), "by": "debtor", "evidence_files": len(checked)},
             )
-            tell_debtor(request, "filed")
+            tell_debtor(request, "filed", withdrawal_code=withdrawal_code)
     except IntegrityError:
         evidence_files.discard(stored)
-        existing = RemovalRequest.objects.filter(submission_key=key).first()
+        existing = _open_with_key(key)
         if existing is not None:  # the same submission, sent twice at the same moment
-            return existing, False
+            return Filing(existing, False, evidence_added=_add_evidence(existing.pk, checked))
         raise
     except BaseException:
         evidence_files.discard(stored)
         raise
-    return request, True
+    return Filing(request, True, withdrawal_code=withdrawal_code)
 
 
 # --- state changes ---------------------------------------------------------------------------------------------
@@ -323,10 +431,19 @@ def removal_request_reject(*, actor, request_id: int, reasons: str) -> RemovalRe
     return request
 
 
-def removal_request_withdraw(*, tracking_code: str) -> RemovalRequest:
-    """The debtor withdraws a request the court has not decided yet."""
+def removal_request_withdraw(*, tracking_code: str, withdrawal_code: str) -> RemovalRequest:
+    """The person who filed the request withdraws it, before the court decides, with the withdrawal code they
+    alone were given. The tracking code is not enough: whoever can identify the case could learn it."""
     with transaction.atomic():
         case, request = _lock(tracking_code=tracking_code)
+        if not _withdrawal_code_matches(request, withdrawal_code):
+            raise Forbidden(
+                _(
+                    "This is not the withdrawal code of this request. Only the person who filed it can withdraw it, "
+                    "with the code on the receipt and in the receipt e-mail."
+                ),
+                field="withdrawal_code",
+            )
         _apply(case, request, "withdraw", None, detail={"by": "debtor"})
         request.due_on = None
         request.save(update_fields=["due_on"])

@@ -79,6 +79,14 @@ def filed(response) -> RemovalRequest:
     return RemovalRequest.objects.get(tracking_code=code)
 
 
+def receipt_withdrawal_code(client: Client, response) -> str:
+    """Follow the filing's redirect to the receipt, which shows the withdrawal code once; return the code."""
+    page = client.get(response["Location"]).content.decode()
+    found = re.search(r'id="withdrawal-code">([A-Z0-9-]+)<', page)
+    assert found, "the receipt shows no withdrawal code"
+    return found.group(1)
+
+
 def staff_client(user) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)

@@ -11,7 +11,7 @@ from appeals.models import RequestKind, RequestState
 from enforcement.errors import Conflict, Forbidden, RuleViolation
 from enforcement.models import CaseState, OutboxMessage
 from enforcement.rules import ClosingReason
-from tests.appeals.conftest import act, at, file_request, filed
+from tests.appeals.conftest import act, at, file_request, filed, receipt_withdrawal_code
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,8 @@ def test_the_higher_courts_reviewer_sees_the_reconsideration_in_the_queue(client
 
 def test_illegal_transitions_are_refused(client, walk, clerk, approver, reviewer):
     case = walk.listed()
-    req = filed(file_request(client, case, RequestKind.CREDITOR_CONSENT))
+    response = file_request(client, case, RequestKind.CREDITOR_CONSENT)
+    req, withdrawal_code = filed(response), receipt_withdrawal_code(client, response)
     with pytest.raises(Conflict):
         services.removal_request_reconsider(actor=reviewer, request_id=req.pk, overturn=True, reasons="x")
     with pytest.raises(Conflict):
@@ -135,7 +136,7 @@ def test_illegal_transitions_are_refused(client, walk, clerk, approver, reviewer
     for attempt in (
         lambda: services.removal_request_reject(actor=clerk, request_id=req.pk, reasons="x"),
         lambda: services.removal_request_start_review(actor=clerk, request_id=req.pk),
-        lambda: services.removal_request_withdraw(tracking_code=req.tracking_code),
+        lambda: services.removal_request_withdraw(tracking_code=req.tracking_code, withdrawal_code=withdrawal_code),
         lambda: services.removal_request_grant(actor=clerk, request_id=req.pk, reasons="again"),
     ):
         with pytest.raises(Conflict):

@@ -10,9 +10,19 @@ import zxingcpp
 from django.urls import reverse
 from pypdf import PdfReader
 
-from appeals.models import ClearanceCertificate, EvidenceFile, RemovalRequest, RequestKind
+from appeals.models import ClearanceCertificate, EvidenceFile, RemovalRequest, RequestKind, RequestState
 from enforcement.models import AuditEntry
-from tests.appeals.conftest import act, file_request, filed, identify, jpeg_bytes, pdf_bytes, png_bytes, upload
+from tests.appeals.conftest import (
+    act,
+    file_request,
+    filed,
+    identify,
+    jpeg_bytes,
+    pdf_bytes,
+    png_bytes,
+    receipt_withdrawal_code,
+    upload,
+)
 from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,20 +75,62 @@ def test_the_status_check_is_rate_limited(client, walk, settings):
     assert "Retry-After" in response
 
 
-def test_the_same_submission_twice_is_one_request(client, walk):
+def test_the_same_submission_twice_while_the_first_is_open_is_one_request(client, walk):
     case = walk.listed()
-    first = filed(file_request(client, case, RequestKind.PAID, files=[upload("a.pdf", pdf_bytes())]))
+    response = file_request(client, case, RequestKind.PAID, files=[upload("a.pdf", pdf_bytes())])
+    first = filed(response)
+    receipt_withdrawal_code(client, response)  # the receipt is read, and its code with it
     again = file_request(
         client, case, RequestKind.PAID, statement="  我已履行完毕，请删除。 ", files=[upload("a.pdf", pdf_bytes())]
     )
     assert filed(again) == first
     assert RemovalRequest.objects.count() == 1
-    assert EvidenceFile.objects.count() == 1
+    assert EvidenceFile.objects.count() == 1  # the same file again is not stored twice
     assert AuditEntry.objects.filter(action="request_file").count() == 1
     page = client.get(again["Location"]).content.decode()
-    assert "already been received" in page
+    assert "already filed this request and it is still open" in page
+    assert 'id="withdrawal-code"' not in page  # the code was the first receipt's to show, once
     different = filed(file_request(client, case, RequestKind.PAID, statement="另一份陈述。"))
     assert different != first
+
+
+def test_new_evidence_sent_with_the_same_submission_is_added_to_the_open_request_and_the_debtor_is_told(client, walk):
+    case = walk.listed()
+    first = filed(file_request(client, case, RequestKind.PAID, files=[upload("a.pdf", pdf_bytes())]))
+    again = file_request(
+        client,
+        case,
+        RequestKind.PAID,
+        files=[upload("a.pdf", pdf_bytes()), upload("bank.png", png_bytes(), "image/png")],
+    )
+    assert filed(again) == first
+    assert sorted(first.evidence.values_list("original_name", flat=True)) == ["a.pdf", "bank.png"]
+    assert "1 new evidence file was added to it" in client.get(again["Location"]).content.decode()
+    assert AuditEntry.objects.filter(case=case, action="request_evidence_add", detail__evidence_files=1).exists()
+
+
+@pytest.mark.parametrize("ended_by", ["withdrawn", "rejected"])
+def test_a_withdrawn_or_rejected_request_can_be_filed_again(client, walk, clerk, ended_by):
+    case = walk.listed()
+    response = file_request(client, case, RequestKind.CREDITOR_CONSENT, files=[upload("a.pdf", pdf_bytes())])
+    first = filed(response)
+    if ended_by == "withdrawn":
+        code = receipt_withdrawal_code(client, response)
+        assert client.post(reverse("appeals:withdraw", args=[first.tracking_code]), {"withdrawal_code": code})
+    else:
+        assert act(clerk, first, "reject", reasons="No written consent attached.").status_code == 302
+    first.refresh_from_db()
+    assert first.state == ended_by
+
+    again = file_request(client, case, RequestKind.CREDITOR_CONSENT, files=[upload("consent.pdf", pdf_bytes())])
+    second = filed(again)
+    assert second != first
+    assert second.state == RequestState.SUBMITTED
+    assert [e.original_name for e in second.evidence.all()] == ["consent.pdf"]
+    page = client.get(again["Location"]).content.decode()
+    assert "already filed" not in page
+    assert 'id="withdrawal-code"' in page
+    assert AuditEntry.objects.filter(case=case, action="request_file").count() == 2
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,10 @@
 decides it in the admin, and the effect shows on the case and on the public list."""
 
 import datetime
+import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,7 +13,17 @@ from appeals.models import RemovalRequest, RequestKind, RequestState
 from enforcement.models import AccessLogEntry, AuditEntry, CaseState, OutboxMessage
 from enforcement.rules import ClosingReason, LiftReason
 from listings.models import ListingDecision, RestrictionOrder, TemporaryLift
-from tests.appeals.conftest import act, file_request, filed, pdf_bytes, png_bytes, staff_client, upload
+from tests.appeals.conftest import (
+    act,
+    file_request,
+    filed,
+    identify,
+    pdf_bytes,
+    png_bytes,
+    receipt_withdrawal_code,
+    staff_client,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -280,15 +292,105 @@ def test_evidence_is_downloaded_as_an_attachment_by_the_courts_staff_and_logged(
     assert client.get(url).status_code == 302  # the public is sent to the login page
 
 
-def test_the_debtor_withdraws_a_pending_request(client, walk):
+def test_the_debtor_withdraws_a_pending_request_with_the_code_shown_once_on_the_receipt(client, walk):
     case = walk.listed()
-    req = filed(file_request(client, case, RequestKind.CREDITOR_CONSENT))
-    response = client.post(reverse("appeals:withdraw", args=[req.tracking_code]))
+    response = file_request(client, case, RequestKind.CREDITOR_CONSENT)
+    req = filed(response)
+    code = receipt_withdrawal_code(client, response)
+    assert 'id="withdrawal-code"' not in client.get(response["Location"]).content.decode()  # once only
+    assert code != req.tracking_code
+    assert code not in req.withdrawal_code_hash  # stored hashed
+
+    response = client.post(reverse("appeals:withdraw", args=[req.tracking_code]), {"withdrawal_code": code.lower()})
     assert response.status_code == 302
     req.refresh_from_db()
     assert req.state == RequestState.WITHDRAWN
     assert req.due_on is None
     assert "withdrawn" in emails_for(req)
+
+
+def test_a_second_identified_client_cannot_withdraw_the_debtors_request(client, walk):
+    case = walk.listed()
+    response = file_request(client, case, RequestKind.CREDITOR_CONSENT)
+    req = filed(response)
+    code = receipt_withdrawal_code(client, response)
+
+    # The creditor knows the case number and the debtor's ID number: they get as far as the status page...
+    creditor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert identify(creditor, case).status_code == 302
+    status = creditor.get(reverse("appeals:my_case")).content.decode()
+    assert 'id="open-requests"' in status
+    assert "Submitted" in status
+    assert req.tracking_code not in status  # ...which shows the request, not its tracking code
+    # ...and even with the tracking code, neither no code, a wrong one nor the tracking code withdraws it.
+    withdraw = reverse("appeals:withdraw", args=[req.tracking_code])
+    for data in ({}, {"withdrawal_code": "AAAA-BBBB-CCCC"}, {"withdrawal_code": req.tracking_code}):
+        response = creditor.post(withdraw, data)
+        assert response.status_code in (400, 403)
+        assert 'id="withdraw-form"' in response.content.decode()
+        req.refresh_from_db()
+        assert req.state == RequestState.SUBMITTED
+    assert "Only the person who filed it can withdraw it" in response.content.decode()
+    assert "withdrawn" not in emails_for(req)
+    # The filer's code still works.
+    assert client.post(withdraw, {"withdrawal_code": code}).status_code == 302
+    req.refresh_from_db()
+    assert req.state == RequestState.WITHDRAWN
+
+
+def test_the_withdrawal_code_is_sent_in_the_receipt_email_only(client, walk, clerk):
+    case = walk.listed()
+    response = file_request(client, case, RequestKind.CREDITOR_CONSENT)
+    req = filed(response)
+    code = receipt_withdrawal_code(client, response)
+    act(clerk, req, "review")
+    mails = {m.key.rsplit(":", 1)[1]: m.payload["body"] for m in OutboxMessage.objects.filter(key__contains=req.pk)}
+    assert code in mails["filed"]
+    assert code not in mails["review_started"]
+
+
+def test_a_request_on_a_closed_case_is_refused_with_a_form_error(client, walk, clerk):
+    case = walk.listed()
+    req = filed(file_request(client, case, RequestKind.CREDITOR_CONSENT))
+    assert act(clerk, req, "grant", reasons="The creditor's written consent is on file.").status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.CLOSED
+    page = client.get(reverse("appeals:my_case")).content.decode()
+    assert 'id="file-request"' not in page
+    for kind in RequestKind.values:
+        response = client.post(
+            reverse("appeals:file"),
+            {"kind": kind, "statement": f"{kind}: 请删除。", "contact_email": "debtor@example.com"},
+        )
+        assert response.status_code == 400
+        assert "This case is closed (Creditor&#x27;s request)" in response.content.decode()
+    assert RemovalRequest.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        (RequestKind.WRONGLY_LISTED, "You are not on the list of dishonest judgment debtors for this case"),
+        (RequestKind.SECURITY_GIVEN, "No restriction is in force on this case (it is defaulted)"),
+        (RequestKind.TEMPORARY_LIFT, "No restriction is in force on this case (it is defaulted)"),
+    ],
+)
+def test_a_kind_that_does_not_fit_the_case_is_refused_with_a_form_error(client, walk, kind, message):
+    case = walk.defaulted()
+    start = timezone.localdate() + datetime.timedelta(days=1)
+    response = file_request(
+        client,
+        case,
+        kind,
+        lift_reason="exam",
+        lift_categories=["rail_high_speed"],
+        lift_starts_on=start.isoformat(),
+        lift_ends_on=start.isoformat(),
+    )
+    assert response.status_code == 400
+    kind_error = re.search(r'class="field field-kind">.*?role="alert">([^<]*)<', response.content.decode(), re.S)
+    assert message in kind_error.group(1)
+    assert not RemovalRequest.objects.exists()
 
 
 def test_the_request_page_in_the_admin_shows_the_evidence_and_only_the_actions_the_user_may_take(
