@@ -7,4 +7,5 @@ class AppealsConfig(AppConfig):
     verbose_name = _("Appeals")
 
     def ready(self) -> None:
+        import appeals.checks  # noqa: F401 - registers the system checks
         from appeals import retention  # noqa: F401 - connects the receiver of `parties_anonymised`

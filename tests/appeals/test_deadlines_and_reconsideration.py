@@ -4,6 +4,7 @@ the e-mails at each step, and every illegal transition refused."""
 import datetime
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from appeals import services
@@ -11,6 +12,7 @@ from appeals.models import RequestKind, RequestState
 from enforcement.errors import Conflict, Forbidden, RuleViolation
 from enforcement.models import CaseState, OutboxMessage
 from enforcement.rules import ClosingReason
+from enforcement.tasks import outbox_relay
 from tests.appeals.conftest import act, at, file_request, filed, receipt_withdrawal_code
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +185,25 @@ def test_the_debtor_is_written_to_at_each_step_in_the_language_of_the_request(wa
     assert req.tracking_code in mails["rejected"]["body"]
     assert "未附债权人同意书。" in mails["rejected"]["body"]
     assert "2026-06-11" in mails["rejected"]["body"]  # the window, in the e-mail that serves the decision
+
+
+def test_the_debtors_emails_leave_when_the_outbox_relay_runs(client, walk, clerk):
+    with at(2026, 6, 1):
+        response = file_request(client, walk.listed(), RequestKind.CREDITOR_CONSENT)
+        req, withdrawal_code = filed(response), receipt_withdrawal_code(client, response)
+        act(clerk, req, "review")
+        act(clerk, req, "reject", reasons="No written consent attached.")
+        assert mail.outbox == []  # written with each change; nothing is sent inside its transaction
+        first, second = outbox_relay(), outbox_relay()
+    assert (first["sent"], first["failed"]) == (3, 0)
+    assert (second["sent"], second["failed"]) == (0, 0)  # each sent once
+    assert [m.to for m in mail.outbox] == [["debtor@example.com"]] * 3
+    subjects = [m.subject for m in mail.outbox]
+    assert subjects == [
+        f"Your request {req.tracking_code} has been received",
+        f"Your request {req.tracking_code} is under review",
+        f"Your request {req.tracking_code} has been rejected",
+    ]
+    assert withdrawal_code in mail.outbox[0].body
+    assert "No written consent attached." in mail.outbox[2].body
+    assert all(message.sent_at for message in OutboxMessage.objects.filter(key__startswith=f"appeals:{req.pk}:"))

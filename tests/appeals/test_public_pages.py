@@ -3,10 +3,13 @@ duplicate submissions, and the clearance certificate verified (a forged one refu
 
 import io
 import re
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import zxingcpp
+from django.apps import apps as django_apps
+from django.core import checks
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -173,7 +176,7 @@ def test_too_many_files_are_refused(client, walk, settings):
     assert not RemovalRequest.objects.exists()
 
 
-def test_accepted_evidence_is_stored_privately_outside_media_and_static(client, walk, settings):
+def test_accepted_evidence_is_stored_under_a_random_name_readable_by_the_owner_only(client, walk, settings):
     case = walk.listed()
     req = filed(
         file_request(
@@ -187,8 +190,38 @@ def test_accepted_evidence_is_stored_privately_outside_media_and_static(client, 
         assert path.exists()
         assert oct(path.stat().st_mode & 0o777) == "0o600"
         assert re.fullmatch(r"[0-9a-f]{32}\.(pdf|jpg)", item.stored_name)  # a random name, not the debtor's
-        assert not path.resolve().is_relative_to(settings.MEDIA_ROOT)
-        assert not path.resolve().is_relative_to(settings.STATIC_ROOT)
+
+
+def private_check_errors():
+    return [e for e in checks.run_checks(tags=[checks.Tags.security]) if e.id == "appeals.E001"]
+
+
+@pytest.mark.parametrize("served", ["MEDIA_ROOT", "STATIC_ROOT", "STATICFILES_DIRS", "TEMPLATES", "app static"])
+def test_the_system_check_refuses_evidence_stored_where_files_are_served_or_rendered(settings, tmp_path, served):
+    folder = tmp_path / "served"
+    settings.MEDIA_ROOT, settings.STATIC_ROOT = tmp_path / "media", tmp_path / "static"
+    settings.STATICFILES_DIRS = []
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path / "templates"]}]
+    settings.EVIDENCE_ROOT = folder / "evidence"
+    if served == "MEDIA_ROOT":
+        settings.MEDIA_ROOT = folder
+    elif served == "STATIC_ROOT":
+        settings.STATIC_ROOT = folder
+    elif served == "STATICFILES_DIRS":
+        settings.STATICFILES_DIRS = [("assets", folder)]
+    elif served == "TEMPLATES":
+        settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [folder]}]
+    else:
+        settings.EVIDENCE_ROOT = Path(django_apps.get_app_config("appeals").path) / "static" / "evidence"
+    errors = private_check_errors()
+    assert len(errors) == 1
+    assert "the debtors' evidence could be served to anyone" in errors[0].msg
+
+
+def test_the_system_check_accepts_evidence_stored_outside_them(settings, tmp_path):
+    settings.MEDIA_ROOT, settings.STATIC_ROOT = tmp_path / "media", tmp_path / "static"
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    assert private_check_errors() == []
 
 
 def test_a_request_needs_a_way_to_reach_the_debtor(client, walk):

@@ -15,6 +15,7 @@ from enforcement.rules import ClosingReason, LiftReason
 from listings.models import ListingDecision, RestrictionOrder, TemporaryLift
 from tests.appeals.conftest import (
     act,
+    at,
     file_request,
     filed,
     identify,
@@ -276,6 +277,29 @@ def test_the_queue_is_ordered_by_deadline_and_scoped_to_the_users_court(client, 
         assert first.tracking_code not in other
         response = staff_client(other_clerk).get(reverse("admin:appeals_removalrequest_change", args=[first.pk]))
         assert response.status_code == 404
+
+
+def test_the_queue_puts_the_earliest_deadline_first_even_when_it_was_filed_last(client, walk, clerk, reviewer):
+    with at(2026, 6, 1):  # Monday: the review is due in 15 days, on 16 June
+        waiting = filed(file_request(client, walk.listed(), RequestKind.CREDITOR_CONSENT))
+    with at(2026, 6, 2):
+        overturned = filed(file_request(client, walk.listed(), RequestKind.CREDITOR_CONSENT))
+        assert act(clerk, overturned, "reject", reasons="No written consent attached.").status_code == 302
+    with at(2026, 6, 3):
+        reconsider = reverse("appeals:reconsider", args=[overturned.tracking_code])
+        assert client.post(reconsider, {"statement": "同意书已附上。"}).status_code == 302
+    with at(2026, 6, 4):  # Thursday: the enforcing court must carry it out within 3 working days, by 9 June
+        assert act(reviewer, overturned, "overturn", reasons="The consent was on file.").status_code == 302
+    with at(2026, 6, 5):
+        decided = filed(file_request(client, walk.listed(), RequestKind.CREDITOR_CONSENT))
+        assert act(clerk, decided, "grant", reasons="Consent on file.").status_code == 302
+        page = staff_client(clerk).get(reverse("admin:appeals_removalrequest_changelist")).content.decode()
+    waiting.refresh_from_db()
+    overturned.refresh_from_db()
+    assert overturned.filed_at > waiting.filed_at
+    assert (overturned.due_on, waiting.due_on) == (datetime.date(2026, 6, 9), datetime.date(2026, 6, 16))
+    codes = [overturned.tracking_code, waiting.tracking_code, decided.tracking_code]
+    assert sorted(codes, key=page.index) == codes  # by deadline; a decided request (no deadline) last
 
 
 def test_evidence_is_downloaded_as_an_attachment_by_the_courts_staff_and_logged(client, walk, clerk, other_clerk):
