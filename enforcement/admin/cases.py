@@ -74,7 +74,9 @@ class CaseOpenForm(forms.Form):
         if courts and len(courts) == 1:
             self.fields["court"].initial = next(iter(courts))
         for name in ("creditor", "debtor"):
-            self.fields[name].widget = AutocompleteSelect(EnforcementCase._meta.get_field(name), admin_site)
+            widget = AutocompleteSelect(EnforcementCase._meta.get_field(name), admin_site)
+            widget.choices = self.fields[name].choices  # a widget set after the field's own has no choices
+            self.fields[name].widget = widget
             self.fields[name].help_text = _("Search by name or full ID number; register a new party first if needed.")
 
     def perform(self) -> EnforcementCase:
