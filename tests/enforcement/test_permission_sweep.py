@@ -3,7 +3,7 @@ the court's clerk, approver, the higher court's reviewer, a superuser, a carrier
 approver of another court. Each answer is the one the permission model calls for; none is a 500.
 
 The URL list is not written by hand: it is read from the resolver, so a page or endpoint added later is swept
-too, and the test fails until its expected answer is stated below (`admin_policy`, `API`).
+too, and the test fails until its expected answer is stated below (`expected_admin`, `expected_api`).
 """
 
 import datetime
