@@ -265,6 +265,9 @@ def run(args) -> dict:
         "machine": f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
         "load_average_at_start": os.getloadavg(),
         "command": " ".join([".venv/bin/python bench/run.py", *sys.argv[1:]]),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip(),
         "scenarios": {},
     }
     state = database_state(database, cases)
@@ -416,7 +419,7 @@ def markdown(report: dict) -> str:
         f"- Machine: {report['machine']}; PostgreSQL {report.get('postgres')} (shared_buffers "
         f"{report.get('shared_buffers')}); database {report.get('database_size')}",
         f"- Date: {report['date']}; load average at start {', '.join(f'{x:.2f}' for x in report['load_average_at_start'])}",
-        f"- Command: `{report['command']}`",
+        f"- Command: `{report['command']}` at commit {report.get('commit', '?')}",
         f"- Common name searched: {report['common_name']['name']} ({report['common_name']['public_rows']:,} public "
         "entries)",
         f"- Checks: half restricted (of {report['check_mix']['restricted_sample']:,} drawn, "

@@ -24,6 +24,7 @@ from enforcement.rules import RestrictionCategory
 from listings.models import RestrictionOrder, RestrictionSubject, TemporaryLift
 
 MAX_ID_NUMBER_LENGTH = 32
+SEPARATOR = "\x1f"  # joins numbers sent to PostgreSQL as one text; a cleaned number is letters and digits only
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,15 @@ def clean_id_number(value) -> str:
     return number
 
 
-def id_number_hmac(number: str) -> str:
+def id_number_hmac(number: str, *, key: bytes | None = None) -> str:
     """What the check log keeps of an ID number: HMAC-SHA256 under CARRIER_CHECK_HASH_KEY (by default a key
-    derived from SECRET_KEY), so a given person's checks can be found without the log naming anyone."""
-    return hmac.digest(_hmac_key(), number.encode(), "sha256").hex()
+    derived from SECRET_KEY), so a given person's checks can be found without the log naming anyone.
+    `key`: the result of `hmac_key()`, when hashing a batch (read once, not per number)."""
+    return hmac.digest(key or _hmac_key(), number.encode(), "sha256").hex()
+
+
+def hmac_key() -> bytes:
+    return _hmac_key()
 
 
 def _hmac_key() -> bytes:
@@ -88,7 +94,8 @@ def _sql(many: int | None) -> str:
         # PostgreSQL: the numbers as a set the parties are joined to, one index probe per number, whatever the
         # batch's size. (`id_number = ANY(array)` lets the planner read the whole party table for a large batch
         # and test each row against the array: 135 ms for 1,000 numbers against 120,000 parties, measured.)
-        parties = f"unnest(%s::varchar[]) AS q(n) JOIN {Party._meta.db_table} p ON p.id_number = q.n"
+        # They travel as one text split by the server (SEPARATOR): cheaper to send than an array of 1,000.
+        parties = f"unnest(string_to_array(%s, chr(31))) AS q(n) JOIN {Party._meta.db_table} p ON p.id_number = q.n"
         ids = "TRUE"
     else:
         parties, ids = f"{Party._meta.db_table} p", f"p.id_number IN ({', '.join(['%s'] * many)})"
@@ -119,7 +126,7 @@ def restricting_orders(
     day = connection.ops.adapt_datefield_value(today)
     tail = [RestrictionOrder.Status.IN_FORCE.value, bit, day, day, bit]
     if connection.vendor == "postgresql":
-        sql, params = _sql(None), [unique, *tail]
+        sql, params = _sql(None), [SEPARATOR.join(unique), *tail]
         if log_sql:
             sql = f"WITH hits AS ({sql}), logged AS ({log_sql}) SELECT * FROM hits"  # noqa: S608 - fixed text
             params = [*params, *(log_params or [])]

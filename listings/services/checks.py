@@ -14,11 +14,13 @@ TABLE = CarrierCheck._meta.db_table
 
 # The record of a check, written by the statement that answers it (PostgreSQL): one row per number asked, its
 # answer read from the statement's own `hits`. A number that is not valid is recorded with no answer (NULL).
+# The hashes and the numbers travel as two texts split by the server (an empty number is NULL: not valid).
 LOG_SQL = (
     f"INSERT INTO {TABLE} (key_id, category, id_number_hmac, restricted, at) "  # noqa: S608 - fixed names only
     "SELECT %s, %s, u.h, CASE WHEN u.n IS NULL THEN NULL "
     "ELSE EXISTS (SELECT 1 FROM hits WHERE hits.id_number = u.n) END, %s "
-    "FROM unnest(%s::varchar[], %s::varchar[]) WITH ORDINALITY AS u(h, n, i){async_commit} ORDER BY u.i"
+    "FROM unnest(string_to_array(%s, chr(31)), string_to_array(%s, chr(31), '')) WITH ORDINALITY AS u(h, n, i)"
+    "{async_commit} ORDER BY u.i"
 )
 # Outside a transaction the statement commits by itself; `set_config(..., true)` makes that commit not wait for
 # the disk (the check log may lose its last rows in a server crash, never a court's record). Inside a caller's
@@ -39,12 +41,17 @@ def carrier_checks_answer(
     results = checks.cleaned(id_numbers)
     valid = [r.id_number for r in results if r.restricted is not None]
     today = timezone.localdate(at)
-    hashes = [id_number_hmac(r.id_number) for r in results]
+    secret = checks.hmac_key()
+    hashes = [id_number_hmac(r.id_number, key=secret) for r in results]
     if connection.vendor == "postgresql":
-        numbers = [r.id_number if r.restricted is not None else None for r in results]
+        numbers = checks.SEPARATOR.join(r.id_number if r.restricted is not None else "" for r in results)
         log_sql = LOG_SQL.format(async_commit="" if connection.in_atomic_block else ASYNC_COMMIT)
         found = checks.restricting_orders(
-            valid, category, today, log_sql=log_sql, log_params=[key.prefix, category, at, hashes, numbers]
+            valid,
+            category,
+            today,
+            log_sql=log_sql,
+            log_params=[key.prefix, category, at, checks.SEPARATOR.join(hashes), numbers],
         )
         return checks.answer(results, found)
     checks.answer(results, checks.restricting_orders(valid, category, today))
