@@ -354,12 +354,20 @@ def run(args) -> dict:
         report["web_worker_peak_rss_mb"] = round(server.worker_peak_rss_mb(), 1)
     finally:
         server.stop()
+    partial(args, report)
     for name, r in report["scenarios"].items():
         if name != "bare_view_floor":
             r["throughput_vs_bare_view"] = round(
                 r["throughput"] / report["scenarios"]["bare_view_floor"]["throughput"], 3
             )
 
+    # The daily jobs over the rows due, at two sizes (the second twice the first).
+    size = args.job_size or max(100, cases // 200)
+    report["scenarios"]["daily_jobs"] = child("jobs", env, sizes=[size, 2 * size])
+    partial(args, report)
+    # Bulk intake of judgments through the real service.
+    report["scenarios"]["bulk_intake"] = child("intake", env, rows=args.intake_rows)
+    partial(args, report)
     # The open-data export, in its own process: time and peak memory.
     with tempfile.TemporaryDirectory() as folder:
         export = child("export", {**env, "OPEN_DATA_ROOT": folder})
@@ -368,12 +376,13 @@ def run(args) -> dict:
     )
     report["scenarios"]["open_data_export"] = export
 
-    # The daily jobs over the rows due, at two sizes (the second twice the first).
-    size = args.job_size or max(100, cases // 200)
-    report["scenarios"]["daily_jobs"] = child("jobs", env, sizes=[size, 2 * size])
-    # Bulk intake of judgments through the real service.
-    report["scenarios"]["bulk_intake"] = child("intake", env, rows=args.intake_rows)
     return report
+
+
+def partial(args, report: dict) -> None:
+    """What is measured so far (a 10M run takes over an hour): bench/out/<tier>.partial.json."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"{args.tier}.partial.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
 
 
 def verdicts(report: dict) -> list[tuple[str, str, str, bool]]:
