@@ -18,6 +18,8 @@ import time
 
 import django
 
+from bench.figures import down
+
 
 class Captured(Exception):
     """Raised by the execute wrapper with the statement it caught, before the database runs it."""
@@ -189,7 +191,7 @@ def export() -> dict:
     seconds = time.perf_counter() - started
     with open(paths["jsonl"], encoding="utf-8") as handle:
         rows = sum(1 for _ in handle)
-    return {"rows": rows, "export_seconds": round(seconds, 2)}
+    return {"rows": rows, "export_seconds": down(seconds, 2)}
 
 
 def jobs(*, sizes: list[int]) -> dict:

@@ -20,6 +20,7 @@ import time
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
+from bench.figures import down
 from bench.generate import TODAY, person_id, uscc
 from enforcement.models import Court, StaffRole
 from enforcement.services.intake import judgments_intake
@@ -109,8 +110,8 @@ def measure(*, rows: int, seed: int) -> dict:
         "rejected": batch.rows_rejected,
         "built_to_be_rejected": bad,
         "parties_created": batch.parties_created,
-        "file_mb": round(len(data) / 2**20, 1),
-        "intake_seconds": round(seconds, 2),
-        "judgments_per_second": round(batch.rows_total / seconds, 1),
+        "file_mb": down(len(data) / 2**20, 1),
+        "intake_seconds": down(seconds, 2),
+        "judgments_per_second": down(batch.rows_total / seconds, 1),
         "first_rejection": batch.rejections[0] if batch.rejections else None,
     }

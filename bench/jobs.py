@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 from django.db import connection, transaction
 
+from bench.figures import down
 from bench.generate import TODAY
 
 JOB_DAY = TODAY + datetime.timedelta(days=1)
@@ -138,7 +139,7 @@ def run_day() -> dict:
             seconds = time.perf_counter() - started
             results[name] = {
                 "counts": counts,
-                "seconds": round(seconds, 3),
+                "seconds": down(seconds, 3),
                 "audit_rows": _since("enforcement_auditentry", audit),
                 "feed_events": _since("listings_feedevent", events),
             }
@@ -160,8 +161,8 @@ def measure(*, sizes: list[int]) -> dict:
                 "transitions": transitions,
                 "audit_rows": sum(day[name]["audit_rows"] for name in moving),
                 "feed_events": sum(day[name]["feed_events"] for name in moving),
-                "seconds": round(seconds, 3),
-                "transitions_per_second": round(transitions / seconds, 1) if seconds else None,
+                "seconds": down(seconds, 3),
+                "transitions_per_second": down(transitions / seconds, 1) if seconds else None,
                 "safety_net_seconds": day["end_sanctions_of_ended_cases"]["seconds"],
                 "jobs": day,
             }

@@ -33,6 +33,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from bench.figures import down, fx, pct
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
@@ -143,7 +145,7 @@ def wrk(url: str, requests: list[tuple], *, duration: int, connections: int, thr
         "p50_ms": data["p50"] / 1000,
         "p95_ms": data["p95"] / 1000,
         "p99_ms": data["p99"] / 1000,
-        "throughput": round(data["requests"] / seconds, 1),
+        "throughput": down(data["requests"] / seconds, 1),
         "requests": data["requests"],
         "errors": data["non2xx"] + data["socket_errors"],
     }
@@ -164,8 +166,8 @@ def sql_floor(sql: str, params, *, database: str, runs: int) -> dict:
             timings.append((time.perf_counter() - t) * 1000)
         elapsed = time.perf_counter() - started
     quantiles = statistics.quantiles(timings, n=100)
-    return {"p50_ms": round(quantiles[49], 3), "p95_ms": round(quantiles[94], 3), "p99_ms": round(quantiles[98], 3),
-            "throughput": round(runs / elapsed, 1)}  # fmt: skip
+    return {"p50_ms": down(quantiles[49], 3), "p95_ms": down(quantiles[94], 3), "p99_ms": down(quantiles[98], 3),
+            "throughput": down(runs / elapsed, 1)}  # fmt: skip
 
 
 def scans_of(plan: dict) -> list[str]:
@@ -220,7 +222,7 @@ def child(name: str, env: dict, **arguments) -> dict:
     if status != 0:
         raise RuntimeError(f"bench.child {name} failed ({status}): {output[-2000:]}")
     result = json.loads(next(line for line in reversed(output.splitlines()) if line.startswith("RESULT "))[7:])
-    return {**result, "seconds": round(time.monotonic() - started, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+    return {**result, "seconds": down(time.monotonic() - started, 2), "peak_rss_mb": down(usage.ru_maxrss / 1024, 1)}
 
 
 def database_state(database: str, cases: int) -> str:
@@ -275,13 +277,13 @@ def run(args) -> dict:
         print(f"migrating {database} forward ...", flush=True)
         started = time.monotonic()
         migrate_forward(database)
-        report["migrated_forward_seconds"] = round(time.monotonic() - started, 1)
+        report["migrated_forward_seconds"] = down(time.monotonic() - started, 1)
     elif args.generate or state == "missing":
         print(f"generating {cases:,} cases into {database} ...", flush=True)
         started = time.monotonic()
         subprocess.run([PYTHON, "bench/generate.py", "--cases", str(cases), "--database", database], cwd=ROOT,
                        check=True)  # fmt: skip
-        report["generation_seconds"] = round(time.monotonic() - started, 1)
+        report["generation_seconds"] = down(time.monotonic() - started, 1)
     import psycopg
 
     with psycopg.connect(f"{SERVER}/{database}") as conn:
@@ -351,13 +353,13 @@ def run(args) -> dict:
             result["floor"] = floors.get(name)
             report["scenarios"][name] = result
             print(f"{name}: {result}", flush=True)
-        report["web_worker_peak_rss_mb"] = round(server.worker_peak_rss_mb(), 1)
+        report["web_worker_peak_rss_mb"] = down(server.worker_peak_rss_mb(), 1)
     finally:
         server.stop()
     partial(args, report)
     for name, r in report["scenarios"].items():
         if name != "bare_view_floor":
-            r["throughput_vs_bare_view"] = round(
+            r["throughput_vs_bare_view"] = down(
                 r["throughput"] / report["scenarios"]["bare_view_floor"]["throughput"], 3
             )
 
@@ -371,9 +373,7 @@ def run(args) -> dict:
     # The open-data export, in its own process: time and peak memory.
     with tempfile.TemporaryDirectory() as folder:
         export = child("export", {**env, "OPEN_DATA_ROOT": folder})
-    export["rows_per_second"] = (
-        round(export["rows"] / export["export_seconds"], 1) if export["export_seconds"] else None
-    )
+    export["rows_per_second"] = down(export["rows"] / export["export_seconds"], 1) if export["export_seconds"] else None
     report["scenarios"]["open_data_export"] = export
 
     return report
@@ -392,29 +392,29 @@ def verdicts(report: dict) -> list[tuple[str, str, str, bool]]:
     for name in ("search_id_number", "search_case_number"):
         r = s[name]
         ratio = r["p95_ms"] / r["floor"]["p95_ms"]
-        out.append((name, "p95 <= 10 ms and <= 3x the SQL floor", f"p95 {r['p95_ms']:.2f} ms, {ratio:.2f}x floor",
+        out.append((name, "p95 <= 10 ms and <= 3x the SQL floor", f"p95 {fx(r['p95_ms'], 2)} ms, {fx(ratio, 2)}x floor",
                     r["p95_ms"] <= 10 and ratio <= 3))  # fmt: skip
     r = s["search_name"]
-    out.append(("search_name", "p95 <= 50 ms (flatness: see --summary)", f"p95 {r['p95_ms']:.2f} ms",
+    out.append(("search_name", "p95 <= 50 ms (flatness: see --summary)", f"p95 {fx(r['p95_ms'], 2)} ms",
                 r["p95_ms"] <= 50))  # fmt: skip
     r = s["check_single"]
     out.append(("check_single", "throughput >= 60% of the bare Django view",
-                f"{r['throughput']:,.0f} vs {s['bare_view_floor']['throughput']:,.0f} req/s = "
-                f"{r['throughput_vs_bare_view']:.1%}", r["throughput_vs_bare_view"] >= 0.6))  # fmt: skip
+                f"{fx(r['throughput'], 0)} vs {fx(s['bare_view_floor']['throughput'], 0)} req/s = "
+                f"{pct(r['throughput_vs_bare_view'])}", r["throughput_vs_bare_view"] >= 0.6))  # fmt: skip
     r = s["check_batch"]
-    out.append(("check_batch", "p95 <= 150 ms", f"p95 {r['p95_ms']:.2f} ms", r["p95_ms"] <= 150))
+    out.append(("check_batch", "p95 <= 150 ms", f"p95 {fx(r['p95_ms'], 2)} ms", r["p95_ms"] <= 150))
     r = s["feed_page"]
-    out.append(("feed_page", "p95 <= 50 ms", f"p95 {r['p95_ms']:.2f} ms", r["p95_ms"] <= 50))
+    out.append(("feed_page", "p95 <= 50 ms", f"p95 {fx(r['p95_ms'], 2)} ms", r["p95_ms"] <= 50))
     runs = s["daily_jobs"]["runs"]
     slowest = min(run["transitions_per_second"] or 0 for run in runs)
     per_row = [run["seconds"] / max(1, run["transitions"]) for run in runs]
     linear = per_row[-1] <= per_row[0] * 1.25
     out.append(("daily_jobs", ">= 10,000 transitions/s with audit rows and feed events, linear in rows due",
-                f"{slowest:,.0f}/s (slowest size); cost per row {per_row[0] * 1e6:.0f} us at "
-                f"{runs[0]['transitions']:,} vs {per_row[-1] * 1e6:.0f} us at {runs[-1]['transitions']:,}",
+                f"{fx(slowest, 0)}/s (slowest size); cost per row {fx(per_row[0] * 1e6, 0)} us at "
+                f"{runs[0]['transitions']:,} vs {fx(per_row[-1] * 1e6, 0)} us at {runs[-1]['transitions']:,}",
                 slowest >= 10_000 and linear))  # fmt: skip
     r = s["bulk_intake"]
-    out.append(("bulk_intake", ">= 5,000 judgments/s, validated", f"{r['judgments_per_second']:,.0f}/s",
+    out.append(("bulk_intake", ">= 5,000 judgments/s, validated", f"{fx(r['judgments_per_second'], 0)}/s",
                 r["judgments_per_second"] >= 5000))  # fmt: skip
     out.append(("web_worker", "peak RSS <= 200 MB", f"{report['web_worker_peak_rss_mb']} MB",
                 report["web_worker_peak_rss_mb"] <= 200))  # fmt: skip
@@ -427,7 +427,7 @@ def markdown(report: dict) -> str:
         "",
         f"- Machine: {report['machine']}; PostgreSQL {report.get('postgres')} (shared_buffers "
         f"{report.get('shared_buffers')}); database {report.get('database_size')}",
-        f"- Date: {report['date']}; load average at start {', '.join(f'{x:.2f}' for x in report['load_average_at_start'])}",
+        f"- Date: {report['date']}; load average at start {', '.join(f'{fx(x, 2)}' for x in report['load_average_at_start'])}",
         f"- Command: `{report['command']}` at commit {report.get('commit', '?')}",
         f"- Common name searched: {report['common_name']['name']} ({report['common_name']['public_rows']:,} public "
         "entries)",
@@ -444,11 +444,11 @@ def markdown(report: dict) -> str:
         if "p95_ms" not in r:
             continue
         floor = r.get("floor") or {}
-        ratio = f"{r['p95_ms'] / floor['p95_ms']:.2f}x" if floor.get("p95_ms") else ""
-        vs = f"{r['throughput_vs_bare_view']:.1%}" if "throughput_vs_bare_view" in r else ""
+        ratio = f"{fx(r['p95_ms'] / floor['p95_ms'], 2)}x" if floor.get("p95_ms") else ""
+        vs = f"{pct(r['throughput_vs_bare_view'])}" if "throughput_vs_bare_view" in r else ""
         lines.append(
-            f"| {name} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r['p99_ms']:.2f} | {r['throughput']:,.0f} | {vs} | "
-            f"{r.get('saturated_p95_ms', 0):.2f} | {r['errors']} | {floor.get('p50_ms', '')} | "
+            f"| {name} | {fx(r['p50_ms'], 2)} | {fx(r['p95_ms'], 2)} | {fx(r['p99_ms'], 2)} | {fx(r['throughput'], 0)} | {vs} | "
+            f"{fx(r.get('saturated_p95_ms', 0), 2)} | {r['errors']} | {floor.get('p50_ms', '')} | "
             f"{floor.get('p95_ms', '')} | {floor.get('throughput', '')} | {ratio} |"
         )
     s = report["scenarios"]
@@ -458,10 +458,10 @@ def markdown(report: dict) -> str:
     )
     e = s["open_data_export"]
     lines.append(f"- Open-data export: {e['rows']:,} entries (CSV + JSON Lines) in {e['export_seconds']} s "
-                 f"({e['rows_per_second']:,.0f}/s); peak RSS of the process {e['peak_rss_mb']} MB")  # fmt: skip
+                 f"({fx(e['rows_per_second'], 0)}/s); peak RSS of the process {e['peak_rss_mb']} MB")  # fmt: skip
     i = s["bulk_intake"]
     lines.append(f"- Bulk intake: {i['rows']:,} judgments ({i['file_mb']} MB CSV) in {i['intake_seconds']} s = "
-                 f"{i['judgments_per_second']:,.0f}/s; {i['created']:,} opened, {i['rejected']:,} rejected "
+                 f"{fx(i['judgments_per_second'], 0)}/s; {i['created']:,} opened, {i['rejected']:,} rejected "
                  f"({i['built_to_be_rejected']:,} built with a wrong check character), {i['parties_created']:,} "
                  f"parties registered; peak RSS {i['peak_rss_mb']} MB")  # fmt: skip
     lines.append("")
@@ -475,7 +475,7 @@ def markdown(report: dict) -> str:
             f"{name} {j['seconds']}" for name, j in run["jobs"].items() if name != "end_sanctions_of_ended_cases"
         )
         lines.append(f"| {run['due_per_sweep']:,} | {run['transitions']:,} | {run['audit_rows']:,} | "
-                     f"{run['feed_events']:,} | {run['seconds']} | {run['transitions_per_second']:,.0f} | {per} | "
+                     f"{run['feed_events']:,} | {run['seconds']} | {fx(run['transitions_per_second'], 0)} | {per} | "
                      f"{run['safety_net_seconds']} |")  # fmt: skip
     lines.append("")
     lines.append("| target | measured | met |")
@@ -497,14 +497,14 @@ def summary(out: Path) -> str:
     lines = ["| tier | search_name p95 ms | export peak RSS MB | web worker peak RSS MB |", "|---|---|---|---|"]
     for tier in order:
         r = reports[tier]
-        lines.append(f"| {tier} | {r['scenarios']['search_name']['p95_ms']:.2f} | "
+        lines.append(f"| {tier} | {fx(r['scenarios']['search_name']['p95_ms'], 2)} | "
                      f"{r['scenarios']['open_data_export']['peak_rss_mb']} | {r['web_worker_peak_rss_mb']} |")  # fmt: skip
     if "100k" in reports and len(order) > 1:
         base, big = reports["100k"], reports[order[-1]]
         name = big["scenarios"]["search_name"]["p95_ms"] / base["scenarios"]["search_name"]["p95_ms"]
         rss = big["scenarios"]["open_data_export"]["peak_rss_mb"] / base["scenarios"]["open_data_export"]["peak_rss_mb"]
-        lines += ["", f"- search_name p95 {order[-1]} / 100k: {name:.2f} (target <= 1.5): {'met' if name <= 1.5 else 'not met'}",
-                  f"- export peak RSS {order[-1]} / 100k: {rss:.2f} (target <= 1.2): {'met' if rss <= 1.2 else 'not met'}"]  # fmt: skip
+        lines += ["", f"- search_name p95 {order[-1]} / 100k: {fx(name, 2)} (target <= 1.5): {'met' if name <= 1.5 else 'not met'}",
+                  f"- export peak RSS {order[-1]} / 100k: {fx(rss, 2)} (target <= 1.2): {'met' if rss <= 1.2 else 'not met'}"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
