@@ -33,10 +33,11 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from bench.figures import down, fx, pct
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.figures import down, fx, pct  # noqa: E402 - bench/ is run as a script
+
 OUT = ROOT / "bench" / "out"
 TIERS = {"20k": 20_000, "100k": 100_000, "1m": 1_000_000, "10m": 10_000_000}
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
