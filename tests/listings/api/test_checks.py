@@ -70,6 +70,8 @@ def test_a_responsible_person_of_a_restricted_organisation_is_restricted(carrier
         assert body["orders"][0]["case_number"] == case.case_number
 
 
+# On PostgreSQL the feed serves an event once its transaction has committed: these commit for real.
+@pytest.mark.django_db(transaction=True)
 def test_a_responsible_person_named_after_the_order_is_restricted_and_in_the_feed(carrier, walk, clerk):
     organisation = OrganisationFactory()
     case = walk.restricted(debtor=organisation)
@@ -91,6 +93,8 @@ def test_a_responsible_person_named_after_the_order_is_restricted_and_in_the_fee
     assert audit[-1]["action"] == "bind_responsible_person"
 
 
+# On PostgreSQL the feed serves an event once its transaction has committed: these commit for real.
+@pytest.mark.django_db(transaction=True)
 def test_a_corrected_id_number_moves_the_restriction_to_the_new_number(carrier, walk, clerk):
     case = walk.listed()
     old_number = case.debtor.id_number
