@@ -125,6 +125,47 @@ def main() -> None:
         runs,
         results,
     )
+    # The check statement as the application runs it (planned at each execution: Django sets psycopg's
+    # prepare_threshold to None), and prepared with PostgreSQL's generic plan forced.
+    import psycopg
+
+    from bench.child import capture
+
+    sql, params = capture(
+        lambda: carrier_checks_answer(key=carrier, category="air_travel", id_numbers=[numbers[0]]), match="WITH hits"
+    )
+    url = "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(**connection.settings_dict)
+    for label, mode, prepare in (
+        ("  check statement, planned each time (as the app runs it)", "auto", False),
+        ("  check statement, prepared, generic plan forced", "force_generic_plan", True),
+    ):
+        with psycopg.connect(url, autocommit=True) as raw:
+            raw.execute(f"SET plan_cache_mode = {mode}")
+
+            def run(i, raw=raw, prepare=prepare):
+                values = list(params)
+                values[0] = numbers[i % len(numbers)]
+                raw.execute(sql, values, prepare=prepare).fetchall()
+
+            measure(label, run, runs, results)
+    # Validation of intake rows, in Python only (no database): microseconds per row.
+    import datetime
+
+    from bench import intake as bench_intake
+    from enforcement.models import Court
+    from enforcement.services import intake as service
+
+    court = Court.objects.filter(level="basic").order_by("id").first()
+    data, _bad = bench_intake.build_file(rows=5000, seed=11, court_code=court.code)
+    rows = list(service._csv_rows(data.decode(), []))
+    today = datetime.date.today()  # noqa: DTZ011 - a calendar date, as the service uses
+
+    def validate(i):
+        service._checked_party.cache_clear()
+        for line, row in rows:
+            service._judgment(line, row, court, today)
+
+    measure(f"  intake: validate {len(rows):,} rows (Python only)", validate, 3, results)
     print(f"Tier {args.tier}, median of {runs} (batch: {few}) in one process; `.venv/bin/python bench/profile.py "
           f"--tier {args.tier} --runs {runs}`\n")  # fmt: skip
     print("| what | CPU ms | wall ms |\n|---|---|---|")
