@@ -93,9 +93,15 @@ def database_from_env(default: str | None) -> dict:
     else:
         config.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
         config["CONN_HEALTH_CHECKS"] = True
-        # Server-side binding lets psycopg prepare a statement run repeatedly on a connection, so PostgreSQL
-        # stops planning the same search again and again (several milliseconds of a page's time).
-        config.setdefault("OPTIONS", {})["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
+        # Server-side binding, and psycopg preparing a statement once it has run DB_PREPARE_THRESHOLD times on a
+        # connection: PostgreSQL then stops planning the same search or check again and again (at ten million
+        # cases planning the carrier check cost 11 ms, running it 0.4 ms; docs/benchmarks.md). Django turns
+        # preparing off unless asked, for the sake of transaction-pooling proxies: behind PgBouncer in
+        # transaction mode, set DB_PREPARE_THRESHOLD=off.
+        options = config.setdefault("OPTIONS", {})
+        options["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
+        threshold = env("DB_PREPARE_THRESHOLD", default="5")
+        options["prepare_threshold"] = None if threshold.lower() in ("off", "none", "") else int(threshold)
     config["ATOMIC_REQUESTS"] = False
     return config
 
