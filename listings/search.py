@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from enforcement import identity
 from enforcement.casenumbers import normalise_case_number
-from enforcement.models import CaseState, Court, Party, Province
-from listings.models import PUBLIC, ListingDecision
-from listings.selectors import PublicEntry, public_entries
+from enforcement.models import Court, Party, Province
+from listings.selectors import PublicEntry, public_entries, public_entry_ids
 
 PAGE_SIZE = 20
 #: A search by name alone may page this far and no further: enough for a person, too little for a scraper.
@@ -139,31 +138,10 @@ class SearchPage:
 
 
 def search(data: dict, *, after: int | None = None, page_number: int = 1) -> SearchPage:
-    """One page of public entries matching the cleaned form data, newest listing first.
-
-    The filters read the decision's own search keys, so each search walks one partial index over the public
-    rows (name, ID number or case number, then id descending) and stops after a page: the cost does not grow
-    with the size of the list. The page's entries then come from `public_entries`, which applies the whole rule
-    of what is public.
-    """
-    rows = ListingDecision.objects.filter(PUBLIC, case__state=CaseState.LISTED)
-    if data.get("id_number"):
-        rows = rows.filter(debtor_id_number=data["id_number"])
-    if data.get("case_number"):
-        rows = rows.filter(case_number=data["case_number"])
-    if data.get("name"):
-        rows = rows.filter(debtor_name=data["name"])
-    if data.get("court"):
-        rows = rows.filter(court=data["court"])
-    if data.get("province"):
-        rows = rows.filter(province=data["province"])
-    if data.get("kind"):
-        rows = rows.filter(debtor_kind=data["kind"])
-    if after:
-        rows = rows.filter(pk__lt=after)
-    ids = list(rows.order_by("-pk").values_list("pk", flat=True)[: PAGE_SIZE + 1])
-    more = len(ids) > PAGE_SIZE
-    ids = ids[:PAGE_SIZE]
+    """One page of public entries matching the cleaned form data, newest listing first (see `public_entry_ids`);
+    a search by name alone stops after NAME_ONLY_MAX_PAGES pages."""
+    keys = ("id_number", "case_number", "name", "court", "province", "kind")
+    ids, more = public_entry_ids(limit=PAGE_SIZE, after=after, **{k: data[k] for k in keys if data.get(k)})
     name_only = bool(data.get("name")) and not (data.get("id_number") or data.get("case_number"))
     capped = more and name_only and page_number >= NAME_ONLY_MAX_PAGES
     next_cursor = ids[-1] if more and not capped else None

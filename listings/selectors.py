@@ -17,7 +17,7 @@ from django.utils import timezone
 from enforcement import identity
 from enforcement.models import CaseState, Party, ResponsiblePerson
 from enforcement.rules import Ground, RestrictionCategory
-from listings.models import ListingDecision, RestrictionOrder
+from listings.models import PUBLIC, ListingDecision, RestrictionOrder
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,40 @@ def public_listings() -> QuerySet[ListingDecision]:
             restricted=Subquery(order_categories.values("categories")[:1]),
         )
     )
+
+
+def public_entry_ids(
+    *,
+    limit: int,
+    after: int | None = None,
+    id_number: str = "",
+    case_number: str = "",
+    name: str = "",
+    court=None,
+    province: str = "",
+    kind: str = "",
+) -> tuple[list[int], bool]:
+    """The ids of public entries matching these (normalised) search keys, newest listing first, at most `limit`
+    of them below `after`, and whether more follow: what the search page and the JSON list both page through.
+
+    Each filter reads the decision's own search keys, so a search walks one partial index over the public rows
+    (name, ID number or case number, then id descending) and stops after a page: its cost does not grow with the
+    list. The entries themselves then come from `public_entries`, which applies the whole rule again."""
+    rows = ListingDecision.objects.filter(PUBLIC, case__state=CaseState.LISTED)
+    for column, value in (
+        ("debtor_id_number", id_number),
+        ("case_number", case_number),
+        ("debtor_name", name),
+        ("court", court),
+        ("province", province),
+        ("debtor_kind", kind),
+    ):
+        if value:
+            rows = rows.filter(**{column: value})
+    if after:
+        rows = rows.filter(pk__lt=after)
+    ids = list(rows.order_by("-pk").values_list("pk", flat=True)[: limit + 1])
+    return ids[:limit], len(ids) > limit
 
 
 # What `public_entries` reads of each row of `public_listings()`, by name.

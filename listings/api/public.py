@@ -15,10 +15,9 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from enforcement.casenumbers import normalise_case_number
-from enforcement.models import CaseState, Court, Party, Province
+from enforcement.models import Court, Party, Province
 from enforcement.rules import Ground, RestrictionCategory
-from listings.models import PUBLIC, ListingDecision
-from listings.selectors import MAX_ID, public_entries, public_entry
+from listings.selectors import MAX_ID, public_entries, public_entry, public_entry_ids
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -116,23 +115,15 @@ class ListingListView(PublicView):
         params = ListingFilter(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        rows = ListingDecision.objects.filter(PUBLIC, case__state=CaseState.LISTED)
-        if data.get("name"):
-            rows = rows.filter(debtor_name=" ".join(data["name"].split()))
-        if data.get("case_number"):
-            rows = rows.filter(case_number=normalise_case_number(data["case_number"]))
-        if data.get("court"):
-            rows = rows.filter(court=data["court"])
-        if data.get("province"):
-            rows = rows.filter(province=data["province"])
-        if data.get("kind"):
-            rows = rows.filter(debtor_kind=data["kind"])
-        if data.get("after"):
-            rows = rows.filter(pk__lt=data["after"])
-        limit = data["limit"]
-        ids = list(rows.order_by("-pk").values_list("pk", flat=True)[: limit + 1])
-        more = len(ids) > limit
-        ids = ids[:limit]
+        ids, more = public_entry_ids(
+            limit=data["limit"],
+            after=data.get("after"),
+            name=" ".join(data.get("name", "").split()),
+            case_number=normalise_case_number(data.get("case_number", "")),
+            court=data.get("court"),
+            province=data.get("province", ""),
+            kind=data.get("kind", ""),
+        )
         entries = [dataclasses.asdict(entry) for entry in public_entries(ids)]
         return Response(
             {
