@@ -98,18 +98,19 @@ def _audit(cases, transition, target, reason, values, now) -> None:
     insert_audit_rows(rows)
 
 
-def insert_audit_rows(rows: list[tuple]) -> None:
-    """Append audit rows given as tuples in AUDIT_COLUMNS order (the trail is append-only: only inserts)."""
+def insert_audit_rows(rows: list[tuple], columns: tuple[str, ...] = AUDIT_COLUMNS) -> None:
+    """Append audit rows given as tuples in `columns` order, "case_id" and "at" first (the trail is append-only:
+    only inserts): COPY on PostgreSQL, a batched INSERT elsewhere."""
     table = AuditEntry._meta.db_table
-    columns = ", ".join(AUDIT_COLUMNS)
+    names = ", ".join(columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
             return
         at = connection.ops.adapt_datetimefield_value
         cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(AUDIT_COLUMNS))})",  # noqa: S608
+            f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})",  # noqa: S608
             [(row[0], at(row[1]), *row[2:]) for row in rows],
         )

@@ -55,8 +55,9 @@ from django.utils.translation import gettext as _
 from enforcement import rules
 from enforcement.casenumbers import parse_case_number
 from enforcement.errors import Conflict, DomainError, InvalidInput, NotFound
-from enforcement.models import AuditEntry, CaseState, Court, Currency, EnforcementCase, IntakeBatch, IntakeRecord, Party
+from enforcement.models import CaseState, Court, Currency, EnforcementCase, IntakeBatch, IntakeRecord, Party
 from enforcement.permissions import Role
+from enforcement.services.bulk import insert_audit_rows
 from enforcement.services.core import _money, _require_role, actor_name
 
 logger = logging.getLogger(__name__)
@@ -481,20 +482,8 @@ AUDIT_COLUMNS += ("legal_basis", "detail")
 
 
 def _audit(rows: list[tuple]) -> None:
-    """The chunk's `open` audit rows in one go: COPY on PostgreSQL, a batched INSERT elsewhere (append-only)."""
-    table = AuditEntry._meta.db_table
-    columns = ", ".join(AUDIT_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        at = connection.ops.adapt_datetimefield_value
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(AUDIT_COLUMNS))})",  # noqa: S608
-            [(row[0], at(row[1]), *row[2:]) for row in rows],
-        )
+    """The chunk's `open` audit rows in one go (with the clerk as actor, unlike the sweeps' rows)."""
+    insert_audit_rows(rows, AUDIT_COLUMNS)
 
 
 def _write_chunk(judgments: list[Judgment], *, court: Court, batch: IntakeBatch, actor, rejections: list) -> None:
