@@ -64,11 +64,7 @@ def public_listings() -> QuerySet[ListingDecision]:
         case=OuterRef("case"), status=RestrictionOrder.Status.IN_FORCE
     ).order_by("-id")
     return (
-        ListingDecision.objects.filter(
-            status=ListingDecision.Status.IN_FORCE,
-            published_at__isnull=False,
-            case__state=CaseState.LISTED,
-        )
+        ListingDecision.objects.filter(PUBLIC, case__state=CaseState.LISTED)
         .select_related("case", "case__court", "case__debtor")
         .annotate(
             legal_representative_name=Subquery(legal_representative.values("person__name")[:1]),

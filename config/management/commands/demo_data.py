@@ -28,7 +28,7 @@ from enforcement.demo_identities import resident_id, uscc
 from enforcement.models import Court, EnforcementCase, Party, ResponsiblePerson, StaffRole
 from enforcement.rules import ClosingReason, Ground, LiftReason, RestrictionCategory
 from listings import services as listing_services
-from listings.models import ListingDecision, RestrictionOrder
+from listings.models import PUBLIC, ListingDecision, RestrictionOrder
 
 DEMO_PASSWORD = "registry-demo-2026"  # noqa: S105 - printed for the demo logins; never used in production
 # One TOTP key for every demo login, so one entry in an authenticator app serves them all (printed by quickstart).
@@ -607,6 +607,6 @@ def demo_summary() -> dict[str, int]:
     counts = {}
     for state, _label in EnforcementCase._meta.get_field("state").choices:
         counts[state] = EnforcementCase.objects.filter(state=state).count()
-    counts["published listings"] = ListingDecision.objects.filter(status="in_force", published_at__isnull=False).count()
+    counts["published listings"] = ListingDecision.objects.filter(PUBLIC).count()
     counts["orders in force"] = RestrictionOrder.objects.filter(status="in_force").count()
     return counts
