@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.staff import authenticator, current_code, sign_in
+from tests.staff import PASSWORD, authenticator, current_code, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def test_the_password_alone_does_not_open_the_admin(client, clerk):
         "/admin/login/?next=/admin/", {"username": clerk.username, "password": "correct horse battery staple"}
     )
     assert response.status_code == 200
-    assert "Please enter your OTP token." in response.text
+    assert "Enter the 6-digit code from your authenticator as well as your password." in response.text
     assert client.get("/admin/").status_code == 302  # still sent to the sign-in page
 
 
@@ -37,8 +38,52 @@ def test_a_wrong_code_is_refused_with_a_message(client, clerk):
     wrong = f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
     response = sign_in(client, clerk, code=wrong)
     assert response.status_code == 200
-    assert "Invalid token" in response.text
+    assert "This code is wrong or has already been used." in response.text
     assert client.get("/admin/").status_code == 302
+
+
+def test_one_authenticator_signs_in_with_password_and_code_in_one_go(client, clerk):
+    device = authenticator(clerk)
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": clerk.username, "password": PASSWORD, "otp_token": current_code(device)},
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_with_two_authenticators_the_code_finds_its_own_and_the_other_is_not_throttled(client, clerk):
+    first = authenticator(clerk)
+    second = TOTPDevice.objects.create(user=clerk, name="spare phone", confirmed=True)
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": clerk.username, "password": PASSWORD, "otp_token": current_code(second)},
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.throttling_failure_count == 0
+
+
+def test_a_wrong_code_with_two_authenticators_counts_against_both(client, clerk):
+    first = authenticator(clerk)
+    second = TOTPDevice.objects.create(user=clerk, name="spare phone", confirmed=True)
+    codes = {current_code(first), current_code(second)}
+    wrong = next(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in codes)
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": clerk.username, "password": PASSWORD, "otp_token": wrong}
+    )
+    assert response.status_code == 200
+    assert "This code is wrong or has already been used." in response.text
+    assert [d.throttling_failure_count for d in TOTPDevice.objects.filter(user=clerk).order_by("pk")] == [1, 1]
+
+
+def test_the_sign_in_messages_are_in_chinese_for_a_chinese_browser(clerk):
+    authenticator(clerk)
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.post("/admin/login/?next=/admin/", {"username": clerk.username, "password": PASSWORD})
+    assert "验证码" in response.text
+    assert "Please select a device" not in response.text
+    assert "OTP" not in response.text
 
 
 def test_a_code_is_accepted_only_once(client, clerk):
