@@ -5,7 +5,7 @@ download is logged in the access log."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from appeals import evidence, services
+from appeals import evidence, outlook, selectors, services  # noqa: F401 - outlook registers the case header's steps
 from appeals.models import EvidenceFile, RemovalRequest, RequestKind, RequestState
-from enforcement import permissions
+from appeals.services.deadlines import NEAR_WORKING_DAYS
+from enforcement import permissions, workdays
 from enforcement.access import log_access
 from enforcement.admin.base import is_staff_member
 from enforcement.errors import DomainError
@@ -24,7 +25,6 @@ from enforcement.permissions import Role
 from enforcement.rules import TRAVEL_CATEGORIES, RestrictionCategory
 
 DateInput = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-RECONSIDERATION_STATES = (RequestState.RECONSIDERATION_REQUESTED, RequestState.UPHELD, RequestState.OVERTURNED)
 
 
 class DecisionForm(forms.Form):
@@ -162,24 +162,21 @@ class DeadlineFilter(admin.SimpleListFilter):
     parameter_name = "deadline"
 
     def lookups(self, request, model_admin):
-        return [("overdue", _("Overdue")), ("pending", _("Waiting for the court"))]
+        return [
+            ("overdue", _("Overdue")),
+            ("due_soon", _("Due within %(n)s working days or overdue") % {"n": NEAR_WORKING_DAYS}),
+            ("pending", _("Waiting for the court")),
+        ]
 
     def queryset(self, request, queryset):
+        if self.value() == "due_soon":
+            horizon = workdays.add_working_days(timezone.localdate(), NEAR_WORKING_DAYS)
+            return queryset.filter(due_on__lte=horizon)
         if self.value() == "overdue":
             return queryset.filter(due_on__lt=timezone.localdate())
         if self.value() == "pending":
-            return queryset.filter(due_on__isnull=False)
+            return queryset & selectors.requests_waiting(request.user).order_by()
         return queryset
-
-
-def _visible(user, req: RemovalRequest) -> bool:
-    if permissions.has_role(user, req.court_id):
-        return True
-    return (
-        req.higher_court_id is not None
-        and req.state in RECONSIDERATION_STATES
-        and permissions.has_role(user, req.higher_court_id, Role.REVIEWER)
-    )
 
 
 @admin.register(RemovalRequest)
@@ -238,12 +235,7 @@ class RemovalRequestAdmin(admin.ModelAdmin):
         return [name for _title, options in self.fieldsets for name in options["fields"]]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        courts = permissions.court_ids(request.user)
-        if courts is None:
-            return queryset
-        reviewing = permissions.court_ids(request.user, Role.REVIEWER)
-        return queryset.filter(Q(court__in=courts) | Q(higher_court__in=reviewing, state__in=RECONSIDERATION_STATES))
+        return selectors.requests_visible_to(request.user, super().get_queryset(request))
 
     def has_module_permission(self, request) -> bool:
         return is_staff_member(request.user)
@@ -251,7 +243,7 @@ class RemovalRequestAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         if not is_staff_member(request.user):
             return False
-        return obj is None or _visible(request.user, obj)
+        return obj is None or selectors.request_visible_to(request.user, obj)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -2,14 +2,20 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from appeals.models import OPEN_REQUEST_STATES, RemovalRequest
+from appeals.models import OPEN_REQUEST_STATES, RemovalRequest, RequestState
 from appeals.services.certificates import is_clearable
+from enforcement import permissions
 from enforcement.models import EnforcementCase
+from enforcement.permissions import Role
 from enforcement.rules import ClosingReason, RestrictionCategory
 from listings.models import RestrictionOrder, TemporaryLift
 from listings.selectors import public_listings
+
+# A reconsideration, once asked, is visible to the reviewers of the higher court too.
+RECONSIDERATION_STATES = (RequestState.RECONSIDERATION_REQUESTED, RequestState.UPHELD, RequestState.OVERTURNED)
 
 
 @dataclass(frozen=True)
@@ -52,3 +58,29 @@ def request_by_code(code: str) -> RemovalRequest | None:
         .filter(tracking_code=code)
         .first()
     )
+
+
+def requests_visible_to(user, requests: QuerySet[RemovalRequest] | None = None) -> QuerySet[RemovalRequest]:
+    """The requests a staff user may see: those to their courts, and the reconsiderations asked of a court
+    where they are a reviewer (every request, for a superuser)."""
+    requests = RemovalRequest.objects.all() if requests is None else requests
+    courts = permissions.court_ids(user)
+    if courts is None:
+        return requests
+    reviewing = permissions.court_ids(user, Role.REVIEWER)
+    return requests.filter(Q(court__in=courts) | Q(higher_court__in=reviewing, state__in=RECONSIDERATION_STATES))
+
+
+def request_visible_to(user, request: RemovalRequest) -> bool:
+    if permissions.has_role(user, request.court_id):
+        return True
+    return (
+        request.higher_court_id is not None
+        and request.state in RECONSIDERATION_STATES
+        and permissions.has_role(user, request.higher_court_id, Role.REVIEWER)
+    )
+
+
+def requests_waiting(user) -> QuerySet[RemovalRequest]:
+    """Requests this user can see that wait for the court (a deadline runs), soonest deadline first."""
+    return requests_visible_to(user).filter(due_on__isnull=False).order_by("due_on", "filed_at")

@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from django_otp.admin import OTPAdminSite
 
+from config.admin_site import StaffAdminSite
 from config.health import health
 
 # Staff sign in with a password and a TOTP code: the admin site refuses a session whose second factor is not
-# verified (django-otp's documented way of protecting the default site).
-admin.site.__class__ = OTPAdminSite
+# verified (django-otp's documented way of protecting the default site), and opens on the work dashboard.
+admin.site.__class__ = StaffAdminSite
 admin.site.site_header = _("Enforcement Registry")
 admin.site.site_title = _("Enforcement Registry")
 admin.site.index_title = _("Court administration")

@@ -5,7 +5,7 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import F
 from django.utils import timezone
 
-from enforcement import services
+from enforcement import selectors, services
 from enforcement.jobs import JOB_OPTIONS, recorded
 from enforcement.models import CaseState, EnforcementCase
 from enforcement.rules import ClosingReason
@@ -37,12 +37,7 @@ def outbox_relay() -> dict[str, int]:
 @recorded
 def declare_defaults() -> dict[str, int]:
     """Declare default where the payment period has passed with a balance left."""
-    due = EnforcementCase.objects.filter(
-        state=CaseState.JUDGMENT,
-        notice_served_on__isnull=False,
-        payment_due_on__lt=timezone.localdate(),
-        amount_paid__lt=F("amount_due"),
-    )
+    due = selectors.cases_due_for_default()
     moved = services.cases_transition_many(
         case_ids=due.values_list("pk", flat=True).iterator(chunk_size=5000),
         transition="declare_default",

@@ -9,7 +9,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 from enforcement.admin import CourtScopedAdmin
 from enforcement.fields import ChoiceSetField
 from enforcement.rules import Ground, RestrictionCategory
-from listings import actions, checks, panels  # noqa: F401 - registers the case page's listing actions and panels
+from listings import actions, checks, outlook, panels, selectors  # noqa: F401 - registers the case page's listing actions and panels
 from listings.models import CarrierCheck, CarrierKey, ListingDecision, RestrictionOrder
 from listings.panels import GroundFilter
 
@@ -38,9 +38,11 @@ class AwaitingSignatureFilter(admin.SimpleListFilter):
     parameter_name = "awaiting"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Awaiting signature"))]
+        return [("yes", _("Awaiting signature")), ("mine", _("Awaiting my signature"))]
 
     def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset & selectors.decisions_to_sign(request.user, queryset.model)
         return queryset.filter(status="proposed") if self.value() == "yes" else queryset
 
 

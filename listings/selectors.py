@@ -254,3 +254,15 @@ def public_entry(entry_id: int) -> PublicEntry | None:
         return None
     found = public_entries([entry_id])
     return found[0] if found else None
+
+
+def decisions_to_sign(user, model: type[ListingDecision] | type[RestrictionOrder]) -> QuerySet:
+    """Listing decisions or restriction orders waiting for this user's signature: proposed in a court where they
+    are an approver, by someone else (four eyes). What the approver's dashboard counts and its link lists."""
+    from enforcement import permissions
+    from enforcement.permissions import Role
+
+    court_path = "court" if model is ListingDecision else "case__court"
+    proposed = model.objects.filter(status=model.Status.PROPOSED).exclude(proposed_by=user)
+    courts = permissions.court_ids(user, Role.APPROVER)
+    return proposed if courts is None else proposed.filter(**{f"{court_path}__in": courts})

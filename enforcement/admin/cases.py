@@ -4,16 +4,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from enforcement import actions, permissions, services
+from enforcement import actions, outlook, permissions, selectors, services
 from enforcement.access import log_access
 from enforcement.admin.base import CourtScopedAdmin, _is_any_clerk, state_badge
 from enforcement.case_page import registry
@@ -22,7 +20,6 @@ from enforcement.errors import DomainError
 from enforcement.models import (
     AccessLogEntry,
     AuditEntry,
-    CaseState,
     Court,
     Currency,
     EnforcementCase,
@@ -43,11 +40,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(
-                state=CaseState.JUDGMENT,
-                payment_due_on__lt=timezone.localdate(),
-                amount_paid__lt=F("amount_due"),
-            )
+            return selectors.cases_due_for_default(queryset)
         return queryset
 
 
@@ -176,6 +169,7 @@ class CaseAdmin(CourtScopedAdmin):
             if request.method == "GET":
                 log_access(request, what=AccessLogEntry.What.CASE, object_id=case.pk, label=case.case_number)
             extra_context["case_actions"] = registry.available_actions(request.user, case)
+            extra_context["outlook"] = outlook.case_outlook(request.user, case)
             extra_context["case_panels"] = [
                 (panel.title, render_to_string(panel.template, panel.context(case, request.user), request))
                 for panel in registry.panels

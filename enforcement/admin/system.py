@@ -4,6 +4,7 @@ Superusers read them; nobody changes them here."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from enforcement import selectors
 from enforcement.models import AccessLogEntry, JobRun, OutboxMessage
 from enforcement.services.outbox import outbox_retry
 
@@ -62,7 +63,7 @@ class OutboxStatusFilter(admin.SimpleListFilter):
         if self.value() == "sent":
             return queryset.filter(sent_at__isnull=False)
         if self.value() == "failed":
-            return queryset.filter(sent_at__isnull=True, failed_at__isnull=False)
+            return queryset & selectors.failed_messages()
         return queryset
 
 
