@@ -29,6 +29,7 @@ def may(transition: str):
     def available(user, case) -> bool:
         return services.transition_refusal(case, transition, user) is None
 
+    available.transition = transition  # the case page's header asks the same refusal why it is missing
     return available
 
 
@@ -182,7 +183,7 @@ def _payments_panel(case, user) -> dict:
 
 
 def _audit_panel(case, user) -> dict:
-    return {"entries": case_audit_trail(case)}
+    return {"entries": case_audit_trail(case, newest_first=True)}
 
 
 registry.action(

@@ -58,6 +58,15 @@ class CaseAction:
 
 
 @dataclass(frozen=True)
+class NextStep:
+    """What happens next on a case, who must act (a role, "the debtor", "the system"), and by when."""
+
+    text: str
+    who: str = ""
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class CasePanel:
     title: str
     template: str
@@ -70,6 +79,8 @@ class Registry:
     actions: dict[str, CaseAction] = field(default_factory=dict)
     panels: list[CasePanel] = field(default_factory=list)
     list_filters: list = field(default_factory=list)
+    #: Callables (case) -> list[NextStep], one per app, for the case page's header (`enforcement.outlook`).
+    next_step_sources: list[Callable] = field(default_factory=list)
 
     def action(self, action: CaseAction) -> None:
         self.actions[action.name] = action
@@ -82,10 +93,14 @@ class Registry:
         if list_filter not in self.list_filters:
             self.list_filters.append(list_filter)
 
+    def next_steps(self, source: Callable) -> None:
+        if source not in self.next_step_sources:
+            self.next_step_sources.append(source)
+
     def available_actions(self, user, case) -> list[CaseAction]:
         return sorted((a for a in self.actions.values() if a.available(user, case)), key=lambda a: a.order)
 
 
 registry = Registry()
 
-__all__ = ["ActionForm", "CaseAction", "CasePanel", "registry"]
+__all__ = ["ActionForm", "CaseAction", "CasePanel", "NextStep", "registry"]

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from enforcement.models import AuditEntry, CaseState, EnforcementCase, Party, Payment
+from enforcement.templatetags.staff import audit_action
 from listings.models import ListingDecision, RestrictionOrder
 from tests.staff import sign_in
 
@@ -194,8 +195,9 @@ def test_clerk_and_approver_take_a_case_from_judgment_to_closed(
         "restriction_order_lift",
         "remove",
     ]
-    for action in actions:
-        assert f"<td>{action}</td>" in page.text
+    for action in actions:  # named for a person, not as the code
+        assert f"<td>{audit_action(action)}</td>" in page.text
+        assert f"<td>{action}</td>" not in page.text
 
 
 def test_a_refused_action_shows_the_reason_not_a_500(client, walk):
