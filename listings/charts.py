@@ -1,9 +1,16 @@
 """Server-rendered SVG charts: no script, nothing fetched, readable with a screen reader through their title and
 the table printed beside each. Labels are escaped; colours are SVG presentation attributes (no inline CSS, so
-the strict content security policy holds)."""
+the strict content security policy holds).
+
+Each takes the width of its drawing: the page draws every chart twice, 720 units wide for a laptop and 340 for
+a phone (one shown by the stylesheet), so that text keeps its size instead of shrinking with the drawing."""
+
+import math
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+
+WIDE, NARROW = 720, 340
 
 PALETTE = ("#9b1c1c", "#2563eb", "#059669", "#d97706")
 
@@ -19,9 +26,11 @@ def _svg(width: int, height: int, title: str, body: str) -> SafeString:
     )
 
 
-def horizontal_bars(items: list[tuple[str, int]], *, title: str, colour: str = PALETTE[0]) -> SafeString:
+def horizontal_bars(
+    items: list[tuple[str, int]], *, title: str, colour: str = PALETTE[0], width: int = WIDE
+) -> SafeString:
     """One bar per (label, value), in the order given; each label sits above its bar, so long names fit."""
-    width, bar_height, row = 720, 18, 46
+    bar_height, row = 18, 46
     height = max(1, len(items)) * row + 6
     peak = max((value for _, value in items), default=0) or 1
     parts = []
@@ -47,13 +56,17 @@ def horizontal_bars(items: list[tuple[str, int]], *, title: str, colour: str = P
     return _svg(width, height, title, "".join(parts))
 
 
-def monthly_columns(months: list[str], series: list[tuple[str, list[int]]], *, title: str) -> SafeString:
-    """Side-by-side columns per month, one colour per series, with a legend."""
-    width, height, left, bottom, top = 720, 280, 40, 40, 30
+def monthly_columns(
+    months: list[str], series: list[tuple[str, list[int]]], *, title: str, width: int = WIDE
+) -> SafeString:
+    """Side-by-side columns per month, one colour per series, with a legend. Where the months are too close
+    for every label (a narrow drawing), every second or third month is labelled."""
+    height, left, bottom, top = 280, 40, 40, 30
     plot_width, plot_height = width - left - 10, height - bottom - top
     peak = max((v for _, values in series for v in values), default=0) or 1
     slot = plot_width / max(1, len(months))
     column = (slot - 8) / max(1, len(series))
+    label_every = max(1, math.ceil(52 / slot))
     parts = [
         format_html(
             '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#9ca3af"></line>',
@@ -63,15 +76,16 @@ def monthly_columns(months: list[str], series: list[tuple[str, list[int]]], *, t
             top + plot_height,
         )
     ]
+    legend_gap = min(150, (width - left) // max(1, len(series)))
     for s, (name, values) in enumerate(series):
         colour = PALETTE[s % len(PALETTE)]
         parts.append(
             format_html(
                 '<rect x="{}" y="6" width="12" height="12" fill="{}"></rect>'
                 '<text x="{}" y="16" font-size="12" fill="#374151">{}</text>',
-                left + s * 150,
+                left + s * legend_gap,
                 colour,
-                left + s * 150 + 16,
+                left + s * legend_gap + 16,
                 name,
             )
         )
@@ -91,6 +105,8 @@ def monthly_columns(months: list[str], series: list[tuple[str, list[int]]], *, t
                 )
             )
     for m, label in enumerate(months):
+        if (len(months) - 1 - m) % label_every:
+            continue  # the latest month is always labelled
         parts.append(
             format_html(
                 '<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="#374151">{}</text>',
@@ -102,9 +118,9 @@ def monthly_columns(months: list[str], series: list[tuple[str, list[int]]], *, t
     return _svg(width, height, title, "".join(parts))
 
 
-def share_bar(share: float, *, title: str, label: str) -> SafeString:
+def share_bar(share: float, *, title: str, label: str, width: int = WIDE) -> SafeString:
     """A single bar filled to `share` percent."""
-    width, height = 720, 56
+    height = 56
     filled = int((width - 4) * max(0.0, min(share, 100.0)) / 100)
     body = format_html(
         '<rect x="2" y="8" width="{}" height="26" fill="#e5e7eb" rx="3"></rect>'

@@ -21,7 +21,7 @@ from django_ratelimit.core import get_usage, is_ratelimited
 from enforcement import identity
 from enforcement.rules import Ground
 from listings import opendata, stats
-from listings.charts import horizontal_bars, monthly_columns, share_bar
+from listings.charts import NARROW, WIDE, horizontal_bars, monthly_columns, share_bar
 from listings.search import NAME_ONLY_MAX_PAGES, SearchForm, cursor_token, read_cursor_token, search
 from listings.selectors import public_entry
 
@@ -100,19 +100,28 @@ def statistics(request):
     month_labels = [date_format(m, "Y-m") for m in figures["months"]]
     courts = [(en if (en and not chinese) else zh, n) for zh, en, n in figures["by_court"]]
     grounds = [(str(Ground(code).label), n) for code, n in figures["by_ground"]]
+
+    def draw(width: int) -> dict:
+        return {
+            "months": monthly_columns(
+                month_labels,
+                [(_("Listed"), figures["listed_per_month"]), (_("Removed"), figures["removed_per_month"])],
+                title=_("Entries listed and removed per month"),
+                width=width,
+            ),
+            "courts": horizontal_bars(courts, title=_("Currently listed, by court"), width=width),
+            "grounds": horizontal_bars(grounds, title=_("Currently listed, by ground"), colour="#2563eb", width=width),
+            "paid": share_bar(
+                figures["paid_share"],
+                title=_("Share of published entries removed because the debtor paid or settled"),
+                label=_("%(share)s%% paid or settled after listing") % {"share": figures["paid_share"]},
+                width=width,
+            ),
+        }
+
+    # Drawn for a laptop and for a phone; the stylesheet shows one (text keeps its size on both).
     charts = {
-        "months": monthly_columns(
-            month_labels,
-            [(_("Listed"), figures["listed_per_month"]), (_("Removed"), figures["removed_per_month"])],
-            title=_("Entries listed and removed per month"),
-        ),
-        "courts": horizontal_bars(courts, title=_("Currently listed, by court")),
-        "grounds": horizontal_bars(grounds, title=_("Currently listed, by ground"), colour="#2563eb"),
-        "paid": share_bar(
-            figures["paid_share"],
-            title=_("Share of published entries removed because the debtor paid or settled"),
-            label=_("%(share)s%% paid or settled after listing") % {"share": figures["paid_share"]},
-        ),
+        name: (wide, narrow) for (name, wide), narrow in zip(draw(WIDE).items(), draw(NARROW).values(), strict=True)
     }
     rows = {
         "months": list(zip(month_labels, figures["listed_per_month"], figures["removed_per_month"], strict=True)),
