@@ -175,7 +175,7 @@ class DeadlineFilter(admin.SimpleListFilter):
         if self.value() == "overdue":
             return queryset.filter(due_on__lt=timezone.localdate())
         if self.value() == "pending":
-            return queryset & selectors.requests_waiting(request.user).order_by()
+            return queryset.filter(pk__in=selectors.requests_waiting(request.user).values("pk"))
         return queryset
 
 

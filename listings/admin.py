@@ -42,7 +42,7 @@ class AwaitingSignatureFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "mine":
-            return queryset & selectors.decisions_to_sign(request.user, queryset.model)
+            return queryset.filter(pk__in=selectors.decisions_to_sign(request.user, queryset.model).values("pk"))
         return queryset.filter(status="proposed") if self.value() == "yes" else queryset
 
 

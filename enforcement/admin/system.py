@@ -63,7 +63,7 @@ class OutboxStatusFilter(admin.SimpleListFilter):
         if self.value() == "sent":
             return queryset.filter(sent_at__isnull=False)
         if self.value() == "failed":
-            return queryset & selectors.failed_messages()
+            return queryset.filter(pk__in=selectors.failed_messages().values("pk"))
         return queryset
 
 
