@@ -8,7 +8,9 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from enforcement import actions, outlook, permissions, selectors, services
@@ -26,7 +28,9 @@ from enforcement.models import (
     Party,
     Payment,
 )
+from enforcement.money import format_money
 from enforcement.permissions import Role
+from enforcement.templatetags.staff import ACTION_LABELS, STATE_LABELS, audit_action, state_label
 
 # --- cases -------------------------------------------------------------------------------------------------------
 
@@ -85,11 +89,16 @@ class CaseOpenForm(forms.Form):
 
 @admin.register(EnforcementCase)
 class CaseAdmin(CourtScopedAdmin):
-    list_display = ["case_number", "court", "debtor_name", "creditor", "amount_due", "balance", "badge", "filed_on"]
+    # What a clerk scans a list for, fitting 1366 px: the rest is on the case page. The court only for staff of
+    # several courts.
+    list_display = ["case_number", "debtor_name", "balance_label", "badge", "filed_on"]
     list_filter = [("court", admin.RelatedOnlyFieldListFilter), "state", OverdueFilter, "currency"]
     list_select_related = ["court", "debtor", "creditor"]
-    search_fields = ["=case_number", "^debtor__name", "=debtor__id_number", "^creditor__name"]
-    search_help_text = _("Case number, party name (beginning) or full ID number.")
+    search_fields = ["case_number", "^debtor__name", "=debtor__id_number", "^creditor__name"]
+    search_help_text = _(
+        "Any part of a case number (684, 执684号; ASCII or full-width brackets), a party's name (beginning) or a "
+        "full ID number."
+    )
     date_hierarchy = "filed_on"
     show_full_result_count = False
     list_per_page = 50
@@ -114,17 +123,27 @@ class CaseAdmin(CourtScopedAdmin):
     def get_list_filter(self, request):
         return [*self.list_filter, *registry.list_filters]
 
+    def get_list_display(self, request):
+        courts = permissions.court_ids(request.user)
+        if courts is None or len(courts) > 1:
+            return [self.list_display[0], "court", *self.list_display[1:]]
+        return self.list_display
+
     @admin.display(description=_("state"), ordering="state")
     def badge(self, case) -> str:
         return state_badge(case)
 
     @admin.display(description=_("debtor"), ordering="debtor__name")
     def debtor_name(self, case) -> str:
-        return f"{case.debtor.name} ({case.debtor.masked_id_number})"
+        return format_html('{} <span class="quiet">{}</span>', case.debtor.name, case.debtor.masked_id_number)
 
     @admin.display(description=_("balance"))
     def balance(self, case):
-        return case.balance
+        return format_money(case.balance, case.currency)
+
+    @admin.display(description=_("balance"))
+    def balance_label(self, case):
+        return format_money(case.balance, case.currency)
 
     @admin.display(description=_("creditor"))
     def creditor_full(self, case) -> str:
@@ -139,7 +158,9 @@ class CaseAdmin(CourtScopedAdmin):
         details = party.get_id_type_display()
         if party.is_person and party.birth_date:
             details += f", {party.get_sex_display()}, {party.birth_date:%Y-%m-%d}"
-        return format_html('<a href="{}">{}</a> - {} {} ({})', url, party.name, details, party.id_number, party.kind)
+        return format_html(
+            '<a href="{}">{}</a> · {} · {} · {}', url, party.name, party.get_kind_display(), details, party.id_number
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return [name for _title, options in self.fieldsets for name in options["fields"]]
@@ -244,7 +265,13 @@ class CaseAdmin(CourtScopedAdmin):
 @admin.register(Payment)
 class PaymentAdmin(CourtScopedAdmin):
     court_path = "case__court"
-    list_display = ["case", "amount", "currency", "paid_on", "method", "reference", "recorded_by", "recorded_at"]
+    list_display = ["paid_on", "case", "amount_label", "method", "reference", "recorded_by"]
+    ordering = ["-paid_on", "-id"]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_label(self, payment) -> str:
+        return format_money(payment.amount, payment.currency)
+
     list_filter = ["method", "currency"]
     list_select_related = ["case", "recorded_by"]
     search_fields = ["=case__case_number", "=reference"]
@@ -255,11 +282,35 @@ class PaymentAdmin(CourtScopedAdmin):
         return obj.case.court_id
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    title = _("what")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return sorted(((code, str(label)) for code, label in ACTION_LABELS.items()), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class AuditStateFilter(admin.SimpleListFilter):
+    title = _("state after the change")
+    parameter_name = "to_state"
+
+    def lookups(self, request, model_admin):
+        return [(code, str(label)) for code, label in STATE_LABELS.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(to_state=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(CourtScopedAdmin):
     court_path = "case__court"
-    list_display = ["at", "case", "actor_name", "action", "from_state", "to_state", "reason", "legal_basis"]
-    list_filter = ["action", "to_state"]
+    # Newest first; actions and states by name; the legal basis on the case page (it is long and repeats).
+    list_display = ["at_label", "case", "actor_name", "action_label", "change_label", "reason_short"]
+    list_filter = [AuditActionFilter, AuditStateFilter]
+    ordering = ["-at", "-id"]
     list_select_related = ["case"]
     search_fields = ["=case__case_number", "actor_name"]
     date_hierarchy = "at"
@@ -267,6 +318,28 @@ class AuditEntryAdmin(CourtScopedAdmin):
 
     def court_id_of(self, obj) -> int:
         return obj.case.court_id
+
+    @admin.display(description=_("when"), ordering="at")
+    def at_label(self, entry) -> str:
+        return timezone.localtime(entry.at).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description=_("reason"))
+    def reason_short(self, entry) -> str:
+        return Truncator(entry.reason).chars(90)
+
+    @admin.display(description=_("what"), ordering="action")
+    def action_label(self, entry) -> str:
+        return audit_action(entry.action)
+
+    @admin.display(description=_("change of state"))
+    def change_label(self, entry) -> str:
+        if not entry.to_state:
+            return ""
+        return (
+            f"{state_label(entry.from_state)} → {state_label(entry.to_state)}"
+            if entry.from_state
+            else state_label(entry.to_state)
+        )
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, normalise_case_number(search_term))

@@ -5,6 +5,7 @@ from django import template
 from django.utils.translation import pgettext_lazy
 
 from enforcement.models import CaseState
+from enforcement.money import format_money
 
 register = template.Library()
 
@@ -65,3 +66,8 @@ def state_label(code: str) -> str:
         return ""
     label = STATE_LABELS.get(code)
     return str(label) if label is not None else code
+
+
+@register.filter
+def money(value, currency: str) -> str:
+    return format_money(value, currency)

@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import get_language
 
 from enforcement.models import Party, Province
+from enforcement.money import format_money
 
 register = template.Library()
 
@@ -16,12 +17,8 @@ def _chinese() -> bool:
 
 @register.filter
 def money(value: Decimal, currency: str) -> str:
-    """12,345.00 元 in Chinese for renminbi, CNY 12,345.00 in English: thousands grouped by commas, as both
-    languages write amounts of money."""
-    amount = f"{Decimal(value):,.2f}"
-    if _chinese() and currency == "CNY":
-        return f"{amount} 元"
-    return f"{currency} {amount}"
+    """12,345.00 元 in Chinese for renminbi, CNY 12,345.00 in English (`enforcement.money`)."""
+    return format_money(value, currency)
 
 
 @register.filter

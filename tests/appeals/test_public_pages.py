@@ -61,7 +61,7 @@ def test_the_right_pair_shows_the_case_without_echoing_the_full_id_number(client
     assert identify(client, case)["Location"] == reverse("appeals:my_case")
     page = client.get(reverse("appeals:my_case")).content.decode()
     assert case.case_number in page
-    assert "100000.00" in page
+    assert "CNY 100,000.00" in page  # one money format everywhere
     assert 'id="on-list"' in page
     assert "Air travel" in page
     assert case.debtor.id_number not in page
