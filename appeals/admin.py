@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from appeals import evidence, outlook, selectors, services  # noqa: F401 - outlook registers the case header's steps
+from appeals import evidence, outlook, selectors, services
 from appeals.models import EvidenceFile, RemovalRequest, RequestKind, RequestState
 from appeals.services.deadlines import NEAR_WORKING_DAYS
 from enforcement import permissions, workdays
@@ -181,7 +181,7 @@ class DeadlineFilter(admin.SimpleListFilter):
 
 @admin.register(RemovalRequest)
 class RemovalRequestAdmin(admin.ModelAdmin):
-    list_display = ["tracking_code", "case", "court", "kind", "state", "filed_at", "deadline"]
+    list_display = ["tracking_code", "case", "kind", "state", "deadline"]
     list_filter = [DeadlineFilter, "state", "kind", ("court", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["case", "court"]
     search_fields = ["=tracking_code", "=case__case_number"]
@@ -254,6 +254,30 @@ class RemovalRequestAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_list_display(self, request):
+        user = request.user
+
+        @admin.display(description=_("your decision"))
+        def decide(req):
+            """The decision buttons right in the queue, as on the request page (the same availability)."""
+            buttons = [
+                (
+                    " danger" if slug in ("reject", "uphold") else "",
+                    reverse("admin:appeals_removalrequest_action", args=[req.pk, slug]),
+                    label,
+                )
+                for slug, (label, _form, _transition) in ACTIONS.items()
+                if action_available(slug, req, user)
+            ]
+            if not buttons:
+                return "–"
+            return format_html(
+                '<div class="queue-actions">{}</div>',
+                format_html_join("", '<a class="button{}" href="{}">{}</a>', buttons),
+            )
+
+        return [*self.list_display, decide]
+
     @admin.display(description=_("deadline"), ordering="due_on")
     def deadline(self, req):
         if req.due_on is None:
@@ -311,6 +335,7 @@ class RemovalRequestAdmin(admin.ModelAdmin):
                 (reverse("admin:appeals_removalrequest_action", args=[req.pk, slug]), ACTIONS[slug][0], slug)
                 for slug in available
             ],
+            "outlook": outlook.request_outlook(request.user, req, ACTIONS),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

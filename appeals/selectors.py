@@ -26,6 +26,8 @@ class DebtorStatus:
     temporary_lifts: list[TemporaryLift]
     requests: list[RemovalRequest]
     certificate_available: bool
+    #: Rejections the debtor may still ask the higher court to reconsider (the window is open).
+    rejections: list[RemovalRequest] = ()
 
     @property
     def closed_reason_label(self) -> str:
@@ -48,6 +50,11 @@ def debtor_status(case: EnforcementCase) -> DebtorStatus:
         temporary_lifts=lifts,
         requests=list(RemovalRequest.objects.filter(case=case, state__in=OPEN_REQUEST_STATES).order_by("-filed_at")),
         certificate_available=is_clearable(case),
+        rejections=list(
+            RemovalRequest.objects.filter(
+                case=case, state=RequestState.REJECTED, window_closes_on__gte=timezone.localdate()
+            ).order_by("-decided_at")
+        ),
     )
 
 
