@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from enforcement import permissions, rules, services
 from enforcement.case_page import ActionForm, CaseAction, CasePanel, registry
 from enforcement.models import OPEN_STATES, CaseState, Payment
+from enforcement.money import format_money
 from enforcement.permissions import Role
 from enforcement.selectors import case_audit_trail
 
@@ -94,7 +95,21 @@ class PaymentForm(ActionForm):
         )
         if not created:
             return _("This payment was already recorded; nothing was added.")
-        return _("Payment of %(a)s %(c)s recorded.") % {"a": payment.amount, "c": payment.currency}
+        amount = format_money(payment.amount, payment.currency)
+        # Say what followed: payment in full removes the entry and lifts the restrictions in the same
+        # transaction, and the case is closed at once (by the worker, so it may still read 'paid' here).
+        state = type(self.case).objects.values_list("state", flat=True).get(pk=self.case.pk)
+        if state == CaseState.CLOSED:
+            return _(
+                "Payment of %(a)s recorded: paid in full. The case is closed, its entry is off the public list and "
+                "every restriction is lifted."
+            ) % {"a": amount}
+        if state == CaseState.PAID:
+            return _(
+                "Payment of %(a)s recorded: paid in full. Its entry is off the public list and every restriction "
+                "is lifted; the case is being closed."
+            ) % {"a": amount}
+        return _("Payment of %(a)s recorded.") % {"a": amount}
 
 
 class ReasonForm(ActionForm):

@@ -170,6 +170,9 @@ def test_clerk_and_approver_take_a_case_from_judgment_to_closed(
     }
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(f"/admin/enforcement/enforcementcase/{case.pk}/act/payment/", data)
+    told = client.get(first["Location"])
+    assert "paid in full" in told.text
+    assert "off the public list and every restriction is lifted" in told.text
     second = client.post(f"/admin/enforcement/enforcementcase/{case.pk}/act/payment/", data, follow=True)
     assert first.status_code == 302
     assert "already recorded" in second.text

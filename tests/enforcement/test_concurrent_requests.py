@@ -91,7 +91,7 @@ def test_the_same_payment_form_submitted_fifty_times_at_once_records_one_payment
     assert Payment.objects.filter(case=case).count() == 1
     case.refresh_from_db()
     assert case.amount_paid == Decimal("250.00")
-    assert sum("Payment of 250.00 CNY recorded." in a for a in answers) == 1, answers
+    assert sum("Payment of CNY 250.00 recorded." in a for a in answers) == 1, answers
     assert sum("already recorded; nothing was added" in a for a in answers) == REQUESTS - 1, answers
 
 
