@@ -8,8 +8,10 @@ given --seed. Refuses to run twice on the same database (use --force to add more
 import base64
 import contextlib
 import datetime
+import io
 import logging
 import random
+import shutil
 import uuid
 import zoneinfo
 from dataclasses import dataclass
@@ -233,7 +235,18 @@ class Command(BaseCommand):
         if EnforcementCase.objects.exists() and not force:
             self.stdout.write("Demo data is already loaded (use --force to add more cases).")
             return
-        logging.getLogger("enforcement").setLevel(logging.WARNING)  # the replay would log every transition
+        # The replay would log every transition and every task run in-process: a progress bar says more. The
+        # levels come back afterwards, for the server quickstart starts next.
+        quiet = {name: logging.getLogger(name).level for name in ("enforcement", "listings", "celery.app.trace")}
+        for name in quiet:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        try:
+            self._load(cases, seed)
+        finally:
+            for name, level in quiet.items():
+                logging.getLogger(name).setLevel(level)
+
+    def _load(self, cases: int, seed: int) -> None:
         self.password_hash = make_password(DEMO_PASSWORD)
         self.rng = random.Random(seed)
         self.tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -245,14 +258,17 @@ class Command(BaseCommand):
         outcomes = self.rng.choices(list(OUTCOMES), weights=list(OUTCOMES.values()), k=cases)
         serials: dict[str, int] = {}
         self.pending_payments: list[tuple[int, Court]] = []
+        progress = Progress(self.stdout, total=cases, label="Replaying case histories")
         for i, outcome in enumerate(outcomes):
             court = basic[i % len(basic)]
             self._replay(court, outcome, serials)
-            if (i + 1) % 50 == 0:
-                self.stdout.write(f"  {i + 1} cases ...")
+            progress.update(i + 1)
+        progress.done()
         self._minor_case(basic[0], serials)
-        # The daily run, now; then payments whose closing task no worker has run yet.
-        call_command("run_daily_jobs", stdout=self.stdout)
+        # The daily run, now; then payments whose closing task no worker has run yet. Its lines go to a buffer:
+        # a failed job still raises, with its name.
+        self.stdout.write("Running the daily jobs once ...")
+        call_command("run_daily_jobs", stdout=io.StringIO())
         for case_id, court in self.pending_payments:
             case = EnforcementCase.objects.get(pk=case_id)
             with self._tasks_queued_not_run():
@@ -592,6 +608,39 @@ class Command(BaseCommand):
             )
         with self._at(case.payment_due_on + datetime.timedelta(days=1), 2):
             services.case_declare_default(actor=None, case_id=case.pk)
+
+
+class Progress:
+    """A one-line progress bar on a terminal (redrawn in place); on a log or a pipe, a line every tenth."""
+
+    WIDTH = 30
+
+    def __init__(self, out, *, total: int, label: str):
+        self.out, self.total, self.label = out, max(1, total), label
+        self.tty = getattr(out, "isatty", lambda: False)()
+        self.shown = -1
+
+    def update(self, n: int) -> None:
+        if self.tty:
+            filled = self.WIDTH * n // self.total
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            columns = shutil.get_terminal_size((80, 20)).columns
+            line = f"{self.label} [{bar}] {n}/{self.total}"[: columns - 1]
+            self.out.write(f"\r{line}", ending="")
+            self.out.flush()
+            return
+        tenth = 10 * n // self.total
+        if tenth > self.shown:
+            self.shown = tenth
+            if 0 < tenth < 10:
+                self.out.write(f"{self.label}: {n}/{self.total}")
+
+    def done(self) -> None:
+        if self.tty:
+            self.update(self.total)
+            self.out.write("")
+        else:
+            self.out.write(f"{self.label}: {self.total}/{self.total}")
 
 
 def demo_second_factors() -> str:
