@@ -72,9 +72,11 @@ def status_check(request):
                 request.session.cycle_key()
                 request.session[SESSION_KEY] = {"case_id": case.pk, "at": time.time()}
                 return HttpResponseRedirect(reverse("appeals:my_case"))
-            # Unknown case, or a known case with someone else's ID number: one answer for both.
-            # Nothing typed is echoed back: the page is the same whatever was typed.
-            form, not_found = IdentifyForm(), True
+            # Unknown case, or a known case with someone else's ID number: one answer for both. Only the case
+            # number is kept in the form, as typed, so the debtor corrects the ID number without typing it
+            # again; the page is otherwise the same whatever was typed, and the ID number is never echoed.
+            form = IdentifyForm(initial={"case_number": request.POST.get("case_number", "")[:40]})
+            not_found = True
     return render(request, "appeals/status_check.html", {"form": form, "not_found": not_found})
 
 
@@ -124,12 +126,20 @@ def file_request(request):
             else:
                 _after_filing(request, filing)
                 return HttpResponseRedirect(reverse("appeals:receipt", args=[filing.request.tracking_code]))
+        elif request.FILES.getlist("evidence"):
+            # Every error at once: the files are checked now too, not only once the rest of the form is right.
+            try:
+                evidence.check_files(request.FILES.getlist("evidence"))
+            except DomainError as error:
+                _apply_error(form, error)
     context = {
         "form": form,
         "case": case,
         "max_files": evidence.max_files(),
         "max_mb": f"{evidence.max_bytes() / 1_000_000:g}",
         "temporary_lift": RequestKind.TEMPORARY_LIFT.value,
+        # A browser cannot put a file back into a file field: name the files chosen, to choose them again.
+        "chosen_files": [f.name for f in request.FILES.getlist("evidence")] if form.errors else [],
     }
     return render(request, "appeals/file_request.html", context, status=400 if form.errors else 200)
 
