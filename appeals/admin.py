@@ -200,7 +200,7 @@ class RemovalRequestAdmin(admin.ModelAdmin):
                     "contact_phone",
                     "language",
                     "lift_reason",
-                    "lift_categories",
+                    "lift_categories_label",
                     "lift_starts_on",
                     "lift_ends_on",
                     "evidence_files",
@@ -277,6 +277,10 @@ class RemovalRequestAdmin(admin.ModelAdmin):
             )
 
         return [*self.list_display, decide]
+
+    @admin.display(description=_("categories to lift"))
+    def lift_categories_label(self, req) -> str:
+        return ", ".join(str(c.label) for c in RestrictionCategory if c in req.lift_categories) or "–"
 
     @admin.display(description=_("deadline"), ordering="due_on")
     def deadline(self, req):

@@ -43,7 +43,7 @@ def get(name: str):
 class Ground(models.IntegerChoices):
     """Grounds for listing (SPC Provisions on Publishing the List of Dishonest Judgment Debtors, Art. 1)."""
 
-    ABLE_BUT_REFUSES = 1, _("(1) Able to perform but refuses to")
+    ABLE_BUT_REFUSES = 1, _("(1) Able to perform but refuses to do so")
     OBSTRUCTS = 2, _("(2) Obstructs enforcement by forged evidence, violence or threats")
     EVADES = (
         3,

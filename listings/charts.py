@@ -30,30 +30,51 @@ def horizontal_bars(
     items: list[tuple[str, int]], *, title: str, colour: str = PALETTE[0], width: int = WIDE
 ) -> SafeString:
     """One bar per (label, value), in the order given; each label sits above its bar, so long names fit."""
-    bar_height, row = 18, 46
-    height = max(1, len(items)) * row + 6
+    bar_height, line, gap = 18, 17, 10
     peak = max((value for _, value in items), default=0) or 1
     parts = []
-    for i, (label, value) in enumerate(items):
-        y = 6 + i * row
+    y = 6
+    for label, value in items:
+        lines = _wrap(label, width)
         length = int((width - 70) * value / peak)
+        for n, text in enumerate(lines):
+            parts.append(
+                format_html('<text x="0" y="{}" font-size="13" fill="#374151">{}</text>', y + 13 + n * line, text)
+            )
+        top = y + 5 + len(lines) * line
         parts.append(
             format_html(
-                '<text x="0" y="{}" font-size="13" fill="#374151">{}</text>'
                 '<rect x="0" y="{}" width="{}" height="{}" fill="{}" rx="2"></rect>'
                 '<text x="{}" y="{}" font-size="13" fill="#111827">{}</text>',
-                y + 13,
-                label,
-                y + 18,
+                top,
                 max(length, 1),
                 bar_height,
                 colour,
                 length + 6,
-                y + 18 + bar_height - 4,
+                top + bar_height - 4,
                 value,
             )
         )
-    return _svg(width, height, title, "".join(parts))
+        y = top + bar_height + gap
+    return _svg(width, max(y, 1), title, "".join(parts))
+
+
+def _wrap(label: str, width: int) -> list[str]:
+    """A label in lines that fit the drawing at 13 units a text: a CJK character is about 13 units wide, other
+    characters about 7.5; Latin text breaks between words."""
+
+    def units(text: str) -> float:
+        return sum(13 if ord(ch) > 0x2E80 else 7.5 for ch in text)
+
+    lines, current = [], ""
+    for word in label.replace(" ", " \0").split("\0"):
+        pieces = [word] if units(word) <= width else list(word)  # a CJK run breaks anywhere
+        for piece in pieces:
+            if current and units(current + piece) > width:
+                lines.append(current.rstrip())
+                current = ""
+            current += piece
+    return [*lines, current.rstrip()] if current.strip() else lines or [""]
 
 
 def monthly_columns(

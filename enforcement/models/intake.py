@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .cases import EnforcementCase
@@ -43,7 +44,7 @@ class IntakeBatch(models.Model):
         indexes = [models.Index(fields=["court", "uploaded_at"], name="intakebatch_court_at_idx")]
 
     def __str__(self) -> str:
-        return f"{self.filename or self.sha256[:12]} ({self.uploaded_at:%Y-%m-%d %H:%M})"
+        return f"{self.filename or self.sha256[:12]} ({timezone.localtime(self.uploaded_at):%Y-%m-%d %H:%M})"
 
 
 class IntakeRecord(models.Model):
