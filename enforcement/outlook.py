@@ -18,6 +18,7 @@ CLERK = _("a clerk of the court")
 APPROVER = _("an approver of the court")
 DEBTOR = _("the debtor")
 COURT = _("the court")
+REVIEWER = _("a reviewer of the higher court")
 
 
 @dataclass(frozen=True)
