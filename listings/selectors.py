@@ -264,5 +264,7 @@ def decisions_to_sign(user, model: type[ListingDecision] | type[RestrictionOrder
 
     court_path = "court" if model is ListingDecision else "case__court"
     proposed = model.objects.filter(status=model.Status.PROPOSED).exclude(proposed_by=user)
+    if model is RestrictionOrder:
+        proposed = proposed.filter(listing__isnull=True)  # an order proposed with a listing is signed with it
     courts = permissions.court_ids(user, Role.APPROVER)
     return proposed if courts is None else proposed.filter(**{f"{court_path}__in": courts})
