@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appeals import selectors as appeal_selectors
+from appeals.models import RemovalRequest
 from appeals.services.deadlines import NEAR_WORKING_DAYS
 from enforcement import permissions, selectors, workdays
-from enforcement.models import OutboxMessage
+from enforcement.models import EnforcementCase, OutboxMessage
 from enforcement.permissions import Role
 from listings import selectors as listing_selectors
 from listings.models import ListingDecision, RestrictionOrder
@@ -68,20 +69,17 @@ def _decisions_to_sign(user, model, title, explanation) -> WorkItem:
     )
 
 
-def _days_left(due_on: datetime.date, today: datetime.date) -> tuple[str, bool]:
+def _days_left(due_on: datetime.date, today: datetime.date) -> str:
     days = (due_on - today).days
     if days < 0:
-        return _("%(n)s days overdue (deadline %(day)s)") % {"n": -days, "day": due_on.isoformat()}, True
+        return _("%(n)s days overdue (deadline %(day)s)") % {"n": -days, "day": due_on.isoformat()}
     if days == 0:
-        return _("due today"), True
-    return _("%(n)s days left (deadline %(day)s)") % {"n": days, "day": due_on.isoformat()}, False
+        return _("due today")
+    return _("%(n)s days left (deadline %(day)s)") % {"n": days, "day": due_on.isoformat()}
 
 
 def work_for(user) -> list[WorkItem]:
     """The dashboard's items for this user, in the order they should be done."""
-    from appeals.models import RemovalRequest
-    from enforcement.models import EnforcementCase
-
     today = timezone.localdate()
     items: list[WorkItem] = []
     if permissions.court_ids(user, Role.APPROVER) != set():
@@ -106,8 +104,8 @@ def work_for(user) -> list[WorkItem]:
     due = appeal_selectors.requests_waiting(user).select_related("case")
     rows = []
     for req in due[:SHOWN_PER_ITEM]:
-        note, _overdue = _days_left(req.due_on, today)
-        urgent = req.due_on <= horizon
+        note = _days_left(req.due_on, today)
+        urgent = req.due_on <= horizon  # the daily job's "near or overdue" line (appeals.services.deadlines)
         rows.append(
             Row(
                 label=f"{req.tracking_code} · {req.case.case_number} · {req.get_kind_display()}",
