@@ -49,10 +49,11 @@ def test_status_check_then_file_a_request_with_a_pdf_then_follow_it(open_page, w
     page.fill("#id_id_number", "110101199003077777")
     page.click("#status-form button[type=submit]")
     assert text["not_found"] in page.inner_text("#status-error")
-    assert page.input_value("#id_case_number") == ""
+    # The case number stays as typed, to correct the ID number alone; the ID number is never sent back.
+    assert page.input_value("#id_case_number") == case.case_number
+    assert page.input_value("#id_id_number") == ""
     screenshot(page, f"appeals-status-not-found-{language}")
 
-    page.fill("#id_case_number", case.case_number)
     page.fill("#id_id_number", case.debtor.id_number)
     page.click("#status-form button[type=submit]")
     page.wait_for_selector("#case-status")
