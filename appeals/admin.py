@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from appeals import evidence, outlook, selectors, services
 from appeals.models import EvidenceFile, RemovalRequest, RequestKind, RequestState
@@ -83,7 +84,9 @@ class EffectFields(DecisionForm):
                 initial=[c.value for c in req.lift_categories],
             )
             self.fields["lift_starts_on"] = forms.DateField(
-                label=_("From"), widget=DateInput, initial=req.lift_starts_on
+                label=pgettext_lazy("first day of a temporary lift", "From"),
+                widget=DateInput,
+                initial=req.lift_starts_on,
             )
             self.fields["lift_ends_on"] = forms.DateField(
                 label=_("Until (inclusive)"), widget=DateInput, initial=req.lift_ends_on

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from appeals.models import RequestKind, TemporaryLiftReason
 from enforcement.rules import TRAVEL_CATEGORIES, RestrictionCategory
@@ -41,7 +42,9 @@ class FileRequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    lift_starts_on = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    lift_starts_on = forms.DateField(
+        label=pgettext_lazy("first day of a temporary lift", "From"), required=False, widget=DateInput
+    )
     lift_ends_on = forms.DateField(label=_("Until (inclusive)"), required=False, widget=DateInput)
 
     def clean(self):

@@ -76,3 +76,15 @@ def test_the_reader_sees_an_untranslated_message(tmp_path):
         ("", "To"): (["至"], True),
         ("", "Done"): (["完成"], False),
     }
+
+
+def test_an_ambiguous_word_is_translated_by_its_context():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from appeals.forms import FileRequestForm
+
+    with translation.override("zh-hans"):
+        lift_start = str(FileRequestForm().fields["lift_starts_on"].label)
+        audit_from = Template('{% load i18n %}{% translate "From" context "state before a change" %}').render(Context())
+    assert (lift_start, audit_from) == ("起始日期", "原状态")
