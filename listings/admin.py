@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
@@ -33,6 +34,10 @@ class DecisionAdmin(CourtScopedAdmin):
         return obj.case.debtor.name
 
 
+def _local_day(moment):
+    return timezone.localtime(moment).date() if moment else None
+
+
 class AwaitingSignatureFilter(admin.SimpleListFilter):
     title = _("signature")
     parameter_name = "awaiting"
@@ -57,16 +62,13 @@ class DecisionGroundFilter(GroundFilter):
 
 @admin.register(ListingDecision)
 class ListingDecisionAdmin(DecisionAdmin):
-    list_display = [
-        "case_link",
-        "debtor",
-        "status",
-        "decision_number",
-        "proposed_by",
-        "decided_on",
-        "published_at",
-        "expires_on",
-    ]
+    # What fits 1366 px; who proposed and signed it, and when, are on the decision's page.
+    list_display = ["case_link", "debtor", "status", "decision_number", "published_on", "expires_on"]
+
+    @admin.display(description=_("published on"), ordering="published_at")
+    def published_on(self, decision):
+        return _local_day(decision.published_at)
+
     list_filter = [
         AwaitingSignatureFilter,
         "status",
@@ -106,17 +108,13 @@ class ListingDecisionAdmin(DecisionAdmin):
 
 @admin.register(RestrictionOrder)
 class RestrictionOrderAdmin(DecisionAdmin):
-    list_display = [
-        "case_link",
-        "debtor",
-        "status",
-        "order_number",
-        "proposed_by",
-        "decided_on",
-        "lifted_at",
-        "lift_reason",
-    ]
+    list_display = ["case_link", "debtor", "status", "order_number", "decided_on", "lifted_on", "lift_reason"]
     list_filter = [AwaitingSignatureFilter, "status", "lift_reason", ("case__court", admin.RelatedOnlyFieldListFilter)]
+
+    @admin.display(description=_("lifted on"), ordering="lifted_at")
+    def lifted_on(self, order):
+        return _local_day(order.lifted_at)
+
     date_hierarchy = "proposed_at"
     fields = [
         "case_link",
