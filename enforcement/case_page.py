@@ -64,6 +64,8 @@ class NextStep:
     text: str
     who: str = ""
     order: int = 100
+    #: Only a suggestion of what may be done in this state: left out when another step says what is pending.
+    fallback: bool = False
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,8 @@ def _refusal(action, user, case) -> str | None:
 
 def case_outlook(user, case: EnforcementCase) -> Outlook:
     steps = [step for source in registry.next_step_sources for step in source(case)]
+    if any(not step.fallback for step in steps):
+        steps = [step for step in steps if not step.fallback]
     steps.sort(key=lambda step: step.order)
     missing = []
     for action in sorted(registry.actions.values(), key=lambda a: a.order):
@@ -80,7 +82,10 @@ def _enforcement_steps(case: EnforcementCase) -> list[NextStep]:
     if case.state == CaseState.DEFAULTED:
         return [
             NextStep(
-                _("In default: propose a restriction order or a listing, or record payments as they come."), CLERK, 50
+                _("In default: propose a restriction order or a listing, or record payments as they come."),
+                CLERK,
+                50,
+                fallback=True,
             )
         ]
     if case.state == CaseState.PAID:
