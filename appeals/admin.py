@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from appeals import evidence, outlook, selectors, services
-from appeals.models import EvidenceFile, RemovalRequest, RequestKind, RequestState
+from appeals.models import RECONSIDERATION_STATES, EvidenceFile, RemovalRequest, RequestKind, RequestState
+from appeals.selectors import requests_visible_to
 from appeals.services.deadlines import NEAR_WORKING_DAYS
 from enforcement import permissions, workdays
 from enforcement.access import log_access
@@ -182,6 +183,16 @@ class DeadlineFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _visible(user, req: RemovalRequest) -> bool:
+    if permissions.has_role(user, req.court_id):
+        return True
+    return (
+        req.higher_court_id is not None
+        and req.state in RECONSIDERATION_STATES
+        and permissions.has_role(user, req.higher_court_id, Role.REVIEWER)
+    )
+
+
 @admin.register(RemovalRequest)
 class RemovalRequestAdmin(admin.ModelAdmin):
     list_display = ["tracking_code", "case", "kind", "state", "deadline"]
@@ -238,7 +249,7 @@ class RemovalRequestAdmin(admin.ModelAdmin):
         return [name for _title, options in self.fieldsets for name in options["fields"]]
 
     def get_queryset(self, request):
-        return selectors.requests_visible_to(request.user, super().get_queryset(request))
+        return super().get_queryset(request) & requests_visible_to(request.user)
 
     def has_module_permission(self, request) -> bool:
         return is_staff_member(request.user)
@@ -246,7 +257,7 @@ class RemovalRequestAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         if not is_staff_member(request.user):
             return False
-        return obj is None or selectors.request_visible_to(request.user, obj)
+        return obj is None or _visible(request.user, obj)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from appeals.models import OPEN_REQUEST_STATES, RemovalRequest, RequestState
+from appeals.models import OPEN_REQUEST_STATES, RECONSIDERATION_STATES, RemovalRequest, RequestState
 from appeals.services.certificates import is_clearable
 from enforcement import permissions
 from enforcement.models import EnforcementCase
@@ -13,9 +13,6 @@ from enforcement.permissions import Role
 from enforcement.rules import ClosingReason, RestrictionCategory
 from listings.models import RestrictionOrder, TemporaryLift
 from listings.selectors import public_listings
-
-# A reconsideration, once asked, is visible to the reviewers of the higher court too.
-RECONSIDERATION_STATES = (RequestState.RECONSIDERATION_REQUESTED, RequestState.UPHELD, RequestState.OVERTURNED)
 
 
 @dataclass(frozen=True)
@@ -67,25 +64,15 @@ def request_by_code(code: str) -> RemovalRequest | None:
     )
 
 
-def requests_visible_to(user, requests: QuerySet[RemovalRequest] | None = None) -> QuerySet[RemovalRequest]:
-    """The requests a staff user may see: those to their courts, and the reconsiderations asked of a court
-    where they are a reviewer (every request, for a superuser)."""
-    requests = RemovalRequest.objects.all() if requests is None else requests
+def requests_visible_to(user) -> QuerySet[RemovalRequest]:
+    """The requests a staff user may see: those of the courts where they hold a role, and, for a reviewer of a
+    higher court, the reconsiderations sent up to it (all, for a superuser)."""
+    requests = RemovalRequest.objects.all()
     courts = permissions.court_ids(user)
     if courts is None:
         return requests
     reviewing = permissions.court_ids(user, Role.REVIEWER)
     return requests.filter(Q(court__in=courts) | Q(higher_court__in=reviewing, state__in=RECONSIDERATION_STATES))
-
-
-def request_visible_to(user, request: RemovalRequest) -> bool:
-    if permissions.has_role(user, request.court_id):
-        return True
-    return (
-        request.higher_court_id is not None
-        and request.state in RECONSIDERATION_STATES
-        and permissions.has_role(user, request.higher_court_id, Role.REVIEWER)
-    )
 
 
 def requests_waiting(user) -> QuerySet[RemovalRequest]:

@@ -131,7 +131,7 @@ def work_for(user) -> list[WorkItem]:
     )
 
     if permissions.court_ids(user, Role.CLERK) != set():
-        over = selectors.cases_due_for_default(selectors.cases_visible_to(user)).select_related("debtor")
+        over = selectors.cases_visible_to(user).due_for_default(today).select_related("debtor")
         items.append(
             WorkItem(
                 key="payment-period-over",

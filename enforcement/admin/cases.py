@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from enforcement import actions, outlook, permissions, selectors, services
+from enforcement import actions, outlook, permissions, services
 from enforcement.access import log_access
 from enforcement.admin.base import CourtScopedAdmin, _is_any_clerk, state_badge
 from enforcement.case_page import registry
@@ -44,7 +44,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return selectors.cases_due_for_default(queryset)
+            return queryset.due_for_default(timezone.localdate())
         return queryset
 
 
