@@ -11,7 +11,7 @@ from appeals import services
 from appeals.models import DECIDING_ROLE, RemovalRequest, RequestKind, RequestState
 from enforcement.case_page import NextStep, registry
 from enforcement.errors import Conflict
-from enforcement.outlook import APPROVER, CLERK, COURT, DEBTOR, REVIEWER, MissingAction
+from enforcement.outlook import APPROVER, CLERK, COURT, DEBTOR, REVIEWER, SYSTEM, MissingAction
 from enforcement.permissions import Role
 from enforcement.templatetags.staff import STATE_LABELS
 
@@ -57,7 +57,14 @@ def request_steps(req: RemovalRequest) -> list[NextStep]:
     if req.state == RequestState.UNDER_REVIEW:
         return [NextStep(_("Decide the request (grant or reject, with reasons) by %(day)s.") % {"day": day}, by_role)]
     if req.state == RequestState.REJECTED:
-        if req.window_closes_on and req.window_closes_on >= timezone.localdate():
+        if req.window_closes_on is None:
+            return [
+                NextStep(
+                    _("Rejected. The window for reconsideration opens when the rejection reaches the debtor."),
+                    SYSTEM,
+                )
+            ]
+        if req.window_closes_on >= timezone.localdate():
             return [
                 NextStep(
                     _("Rejected. The debtor may ask the higher court to reconsider until %(day)s.")

@@ -208,6 +208,7 @@ registry.action(
         NoticeForm,
         order=10,
         available=lambda user, case: services.notice_refusal(case, user) is None,
+        refusal=lambda user, case: services.notice_refusal(case, user),
     )
 )
 registry.action(
@@ -217,6 +218,7 @@ registry.action(
         PaymentForm,
         order=20,
         available=lambda user, case: services.payment_refusal(case, user) is None,
+        refusal=lambda user, case: services.payment_refusal(case, user),
     )
 )
 registry.action(

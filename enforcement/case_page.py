@@ -55,6 +55,8 @@ class CaseAction:
     order: int = 100
     style: str = "default"  # or "danger" for actions that end something
     help: str = ""
+    #: (user, case) -> the error the service would raise, or None: why the action is not offered (case header).
+    refusal: Callable | None = None
 
 
 @dataclass(frozen=True)

@@ -37,26 +37,27 @@ def _refusal(action, user, case) -> str | None:
     """Why this user may not take this action now, from the refusal the service itself would raise; None when
     the action's only answer is a yes or no. A refusal for the case's state (a Conflict) is not a reason worth
     showing: the action simply does not belong to this stage."""
-    own = getattr(action, "refusal", None)
-    if own is not None:
-        return own(user, case)
-    transition = getattr(action.available, "transition", None)
-    if transition is None:
+    if action.refusal is not None:
+        refusal = action.refusal(user, case)
+    elif getattr(action.available, "transition", None) is not None:
+        refusal = services.transition_refusal(case, action.available.transition, user)
+    else:
         return None
-    refusal = services.transition_refusal(case, transition, user)
     if refusal is None or isinstance(refusal, Conflict):
         return None
     return str(refusal.message)
 
 
-def case_outlook(user, case: EnforcementCase) -> Outlook:
+def case_outlook(user, case: EnforcementCase, available: list) -> Outlook:
+    """`available`: the actions the page offers (`registry.available_actions`), asked once per page."""
     steps = [step for source in registry.next_step_sources for step in source(case)]
     if any(not step.fallback for step in steps):
         steps = [step for step in steps if not step.fallback]
     steps.sort(key=lambda step: step.order)
     missing = []
+    offered = {action.name for action in available}
     for action in sorted(registry.actions.values(), key=lambda a: a.order):
-        if action.available(user, case):
+        if action.name in offered:
             continue
         reason = _refusal(action, user, case)
         if reason:

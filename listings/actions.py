@@ -339,6 +339,10 @@ def _may(record, transition: str, user) -> bool:
     return record is not None and refusal(record, transition, user) is None
 
 
+def _why(record, transition: str, user):
+    return None if record is None else refusal(record, transition, user)
+
+
 def can_propose_restriction(user, case) -> bool:
     return services.restriction_propose_refusal(case, user) is None
 
@@ -393,6 +397,7 @@ registry.action(
         RestrictionProposeForm,
         can_propose_restriction,
         order=40,
+        refusal=lambda user, case: services.restriction_propose_refusal(case, user),
     )
 )
 registry.action(
@@ -409,8 +414,27 @@ registry.action(
     )
 )
 registry.action(A("restriction_lift", _("Lift the restriction order"), RestrictionLiftForm, can_lift, order=60))
-registry.action(A("listing_propose", _("Propose listing"), ListingProposeForm, can_propose_listing, order=50))
-registry.action(A("listing_sign", _("Sign the listing decision"), ListingApproveForm, can_sign_listing, order=51))
+registry.action(
+    A(
+        "listing_propose",
+        _("Propose listing"),
+        ListingProposeForm,
+        can_propose_listing,
+        order=50,
+        refusal=lambda user, case: services.listing_propose_refusal(case, user),
+    )
+)
+registry.action(
+    A(
+        "listing_sign",
+        _("Sign the listing decision"),
+        ListingApproveForm,
+        can_sign_listing,
+        order=51,
+        # Only when a proposal waits: then the refusal says why this user may not sign it (e.g. their own).
+        refusal=lambda user, case: _why(_listing(case, "proposed"), "approve", user),
+    )
+)
 registry.action(
     A("listing_refuse", _("Refuse the listing"), ListingRejectForm, can_refuse_listing, order=52, style="danger")
 )

@@ -5,13 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from enforcement.case_page import NextStep, registry
 from enforcement.outlook import APPROVER, DEBTOR, SYSTEM
+from listings.actions import sanctions
 from listings.models import ListingDecision, RestrictionOrder
 
 
 def _listing_steps(case) -> list[NextStep]:
     steps = []
-    listing = ListingDecision.objects.filter(case=case, status__in=["proposed", "in_force"]).first()
-    order = RestrictionOrder.objects.filter(case=case, status__in=["proposed", "in_force"]).first()
+    active = sanctions(case)  # read once per page, with the case page's buttons
+    listing, order = active["listing"], active["order"]
     if listing and listing.status == ListingDecision.Status.PROPOSED:
         steps.append(
             NextStep(

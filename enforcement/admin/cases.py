@@ -123,6 +123,10 @@ class CaseAdmin(CourtScopedAdmin):
     def get_list_filter(self, request):
         return [*self.list_filter, *registry.list_filters]
 
+    def get_queryset(self, request):
+        # The case page reads the court and both parties (header, refusals, parties): one query for all.
+        return super().get_queryset(request).select_related("court", "debtor", "creditor")
+
     def get_list_display(self, request):
         courts = permissions.court_ids(request.user)
         if courts is None or len(courts) > 1:
@@ -190,7 +194,7 @@ class CaseAdmin(CourtScopedAdmin):
             if request.method == "GET":
                 log_access(request, what=AccessLogEntry.What.CASE, object_id=case.pk, label=case.case_number)
             extra_context["case_actions"] = registry.available_actions(request.user, case)
-            extra_context["outlook"] = outlook.case_outlook(request.user, case)
+            extra_context["outlook"] = outlook.case_outlook(request.user, case, extra_context["case_actions"])
             extra_context["case_panels"] = [
                 (panel.title, render_to_string(panel.template, panel.context(case, request.user), request))
                 for panel in registry.panels

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from appeals.models import RequestKind
+from enforcement.tasks import outbox_relay
 from tests.appeals.conftest import act, at, file_request, filed, identify, staff_client
 from tests.factories import UserFactory
 
@@ -45,6 +46,7 @@ def test_after_a_rejection_the_debtors_page_shows_the_reasons_and_the_last_day(c
         act(clerk, req, "review")
         approver = UserFactory(username="approver-r", roles=[(req.court, "approver")])
         act(approver, req, "reject", reasons="The ID number on the judgment is yours.")
+        outbox_relay()  # the e-mail that carries the rejection serves it: the window runs from then
     req.refresh_from_db()
     assert req.window_closes_on == datetime.date(2026, 6, 11)
     with at(2026, 6, 5):

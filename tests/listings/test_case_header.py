@@ -46,3 +46,16 @@ def test_a_judgment_without_a_notice_waits_for_the_clerk(walk, clerk, approver):
     missing = page.split('id="missing-actions"')[1].split("</ul>")[0]
     assert "Declare default" in missing
     assert "You do not have a role in" in missing
+
+
+def test_the_proposer_is_told_why_they_cannot_sign_their_own_listing(walk, clerk, court):
+    from tests.factories import UserFactory
+
+    both = UserFactory(username="clerk-approver", roles=[(court, "clerk"), (court, "approver")])
+    case = walk.defaulted()
+    listing_services.listing_propose(actor=both, case_id=case.pk, grounds=[2], facts="拒不履行")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(both)
+    page = html.unescape(client.get(f"/admin/enforcement/enforcementcase/{case.pk}/change/").content.decode())
+    missing = page.split('id="missing-actions"')[1].split("</ul>")[0]
+    assert "Sign the listing decision" in missing
