@@ -54,7 +54,8 @@ def _decisions_to_sign(user, model, title, explanation) -> WorkItem:
     rows = [
         Row(
             label=f"{d.case.case_number} · {d.case.debtor.name}",
-            url=reverse(f"admin:listings_{model._meta.model_name}_change", args=[d.pk]),
+            # The case page, where the signing button is.
+            url=reverse("admin:enforcement_enforcementcase_change", args=[d.case_id]),
             note=_("proposed %(day)s") % {"day": timezone.localtime(d.proposed_at).date().isoformat()},
         )
         for d in waiting.order_by("proposed_at")[:SHOWN_PER_ITEM]
