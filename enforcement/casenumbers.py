@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from enforcement.identity import typed_text
+
 PATTERN = re.compile(
     r"^（(?P<year>\d{4})）(?P<court>[\u4e00-\u9fff]\d{0,4})执(?P<kind>[\u4e00-\u9fff]{0,2}?)(?P<serial>\d{1,6})号$"
 )
@@ -25,7 +27,9 @@ class CaseNumber:
 
 
 def normalise_case_number(value: str) -> str:
-    return "".join(value.split()).replace("(", "（").replace(")", "）")
+    """The one form a case number is matched in: NFKC with invisible characters removed (identity.typed_text:
+    full-width digits become ASCII), no spaces, and the brackets full-width as courts write them."""
+    return "".join(typed_text(value).split()).replace("(", "（").replace(")", "）")
 
 
 def parse_case_number(value: str) -> CaseNumber:
