@@ -2,10 +2,10 @@
 
 Regenerated daily by `listings.tasks.open_data_export`; written row by row from a server-side cursor (constant
 memory however long the list), to a temporary file renamed into place, so a download never sees half a file.
+A cell a spreadsheet would run as a formula is written neutralised (`enforcement.csvcells`).
 """
 
 import contextlib
-import csv
 import datetime
 import itertools
 import json
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from enforcement.csvcells import SafeDictWriter
 from listings.selectors import PublicEntry, public_entries, public_listings
 
 PREFIX = "dishonest-debtors-"
@@ -97,7 +98,7 @@ def export(*, today: datetime.date | None = None, chunk_size: int = 2000) -> dic
         try:
             # Excel opens UTF-8 CSV correctly only with a byte-order mark.
             temporary["csv"].write("\ufeff")
-            writer = csv.DictWriter(temporary["csv"], fieldnames=[key for key, _ in FIELDS])
+            writer = SafeDictWriter(temporary["csv"], fieldnames=[key for key, _ in FIELDS])
             writer.writeheader()
             ids = public_listings().order_by("pk").values_list("pk", flat=True).iterator(chunk_size=chunk_size)
             while chunk := list(itertools.islice(ids, chunk_size)):
