@@ -10,7 +10,7 @@ from enforcement.admin import CourtScopedAdmin
 from enforcement.fields import ChoiceSetField
 from enforcement.rules import Ground, RestrictionCategory
 from listings import actions, checks, panels  # noqa: F401 - registers the case page's listing actions and panels
-from listings.models import CarrierCheck, CarrierKey, ListingDecision, RestrictionOrder
+from listings.models import CarrierCheck, CarrierKey, ListingDecision, ProbeBudget, RestrictionOrder
 from listings.panels import GroundFilter
 
 
@@ -203,6 +203,40 @@ class CarrierCheckAdmin(admin.ModelAdmin):
         except ValidationError:
             return queryset.none(), False
         return queryset.filter(id_number_hmac=checks.id_number_hmac(number)), False
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ProbeBudget)
+class ProbeBudgetAdmin(admin.ModelAdmin):
+    """The targets whose hidden ID number someone tried to rebuild (`listings.probes`): per day, how many
+    distinct wrong numbers were tried and how many lookups were then refused. Read only, superusers only; the
+    numbers tried are kept as HMACs, never shown."""
+
+    list_display = ["day", "surface", "label", "misses_count", "refused", "alerted_at"]
+    list_filter = ["surface", "day"]
+    search_fields = ["label"]
+    fields = ["day", "surface", "label", "misses_count", "refused", "alerted_at"]
+    readonly_fields = fields
+    show_full_result_count = False
+    date_hierarchy = "day"
+
+    @admin.display(description=_("distinct wrong numbers"))
+    def misses_count(self, obj) -> int:
+        return len(obj.misses)
 
     def has_module_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_superuser

@@ -1,5 +1,5 @@
 """The listings app's data: the court's sanctions (`decisions`), the carriers' keys and their checks
-(`carriers`), and the change feed carriers mirror (`feed`)."""
+(`carriers`), the change feed carriers mirror (`feed`), and the budget of full-number lookups (`probes`)."""
 
 from listings.models.carriers import CarrierCheck, CarrierKey
 from listings.models.decisions import (
@@ -11,6 +11,7 @@ from listings.models.decisions import (
     TemporaryLift,
 )
 from listings.models.feed import FeedEvent
+from listings.models.probes import ProbeBudget
 
 __all__ = [
     "PUBLIC",
@@ -19,6 +20,7 @@ __all__ = [
     "DecisionRecord",
     "FeedEvent",
     "ListingDecision",
+    "ProbeBudget",
     "RestrictionOrder",
     "RestrictionSubject",
     "TemporaryLift",

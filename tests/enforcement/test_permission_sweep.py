@@ -39,7 +39,7 @@ from enforcement.demo_identities import resident_id
 from enforcement.models import AccessLogEntry, AuditEntry, JobRun, OutboxMessage, Payment, StaffRole
 from enforcement.services.intake import judgments_intake
 from listings import services as listing_services
-from listings.models import CarrierCheck, CarrierKey, ListingDecision, RestrictionOrder
+from listings.models import CarrierCheck, CarrierKey, ListingDecision, ProbeBudget, RestrictionOrder
 from tests.enforcement.api.intake_data import as_csv, judgment_rows
 from tests.factories import OrganisationFactory, PersonFactory, UserFactory, rng
 
@@ -152,6 +152,9 @@ def world(walk, court, clerk, approver, other_clerk, other_approver, superuser, 
         "listings.restrictionorder": RestrictionOrder.objects.get(case=listed),
         "listings.carrierkey": key,
         "listings.carriercheck": CarrierCheck.objects.first(),
+        "listings.probebudget": ProbeBudget.objects.create(
+            surface="search", target="0" * 64, label="1101051998****4841", day=timezone.localdate()
+        ),
         "appeals.removalrequest": request,
         "appeals.removalrequest@reconsideration": appealed,
         "appeals.evidencefile": EvidenceFile.objects.get(request=request),
@@ -472,6 +475,7 @@ SUPERUSER_MODELS = {
     "enforcement.outboxmessage": (False, False),
     "listings.carrierkey": (True, False),  # revoked, never deleted
     "listings.carriercheck": (False, False),
+    "listings.probebudget": (False, False),
 }
 # Records of a court: model -> who may add one here (None: only through a service elsewhere). Nobody deletes.
 COURT_MODELS = {
