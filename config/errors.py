@@ -31,8 +31,8 @@ def bad_request(request, exception, *args, **kwargs):
 
 def _bad_request_reason(exception) -> str:
     if isinstance(exception, RequestDataTooBig):
-        return _("The request body is too large (at most %(n)s MB, files excepted).") % {
-            "n": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_000_000:g}"
+        return _("The request body is too large (at most %(n)s MiB, files excepted).") % {
+            "n": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20:.1f}"
         }
     if isinstance(exception, TooManyFieldsSent):
         return _("The request has too many fields.")

@@ -23,15 +23,20 @@ def database_url_of_tests() -> str:
 
 
 @contextlib.contextmanager
-def gunicorn(*, workers: int = 4, database_url: str | None = None):
+def gunicorn(
+    *, workers: int = 4, database_url: str | None = None, settings: dict | None = None, log_path: Path | None = None
+):
     """Serve the test database (or `database_url`) with gunicorn; yields the base URL. The test must have
-    committed its data (`django_db(transaction=True)`)."""
+    committed its data (`django_db(transaction=True)`). `settings`: environment variables the settings read
+    (e.g. CACHE_URL); `log_path`: where the server's log (warnings and up) is written."""
     port = free_port()
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url or database_url_of_tests(),
+        **(settings or {}),
     }
+    log = log_path.open("ab") if log_path else None
     process = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -47,6 +52,7 @@ def gunicorn(*, workers: int = 4, database_url: str | None = None):
         ],
         cwd=ROOT,
         env=environment,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -62,6 +68,8 @@ def gunicorn(*, workers: int = 4, database_url: str | None = None):
     finally:
         process.terminate()
         process.wait(15)
+        if log:
+            log.close()
 
 
 class PrivatePostgres:
