@@ -11,6 +11,7 @@ from pathlib import Path
 
 import requests
 from django.db import connection
+from requests.adapters import HTTPAdapter
 
 from tests.brokers import free_port
 
@@ -70,6 +71,34 @@ def gunicorn(
         process.wait(15)
         if log:
             log.close()
+
+
+class FromAddress(HTTPAdapter):
+    """Connections from one loopback address (any of 127.0.0.0/8 reaches a server on 127.0.0.1): a client of
+    its own, as the per-client limits count clients."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def client_from(n: int) -> requests.Session:
+    """A browser-like session whose connections come from the n-th loopback address (127.0.0.2, ...)."""
+    session = requests.Session()
+    session.mount("http://", FromAddress(f"127.0.{n // 250}.{n % 250 + 2}"))
+    session.headers["Accept-Language"] = "en"
+    return session
+
+
+def post_form(session: requests.Session, url: str, path: str, data: dict) -> requests.Response:
+    """A form posted as a browser would: the page first (the CSRF cookie), then the POST (not redirected)."""
+    session.get(f"{url}{path}", timeout=30)
+    data = {**data, "csrfmiddlewaretoken": session.cookies["csrftoken"]}
+    return session.post(f"{url}{path}", data=data, allow_redirects=False, timeout=30)
 
 
 class PrivatePostgres:

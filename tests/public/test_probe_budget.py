@@ -15,40 +15,19 @@ import datetime
 import re
 
 import pytest
-import requests
-from requests.adapters import HTTPAdapter
 
 from enforcement import identity
 from enforcement.models import OutboxMessage
 from listings.models import ProbeBudget
 from listings.probes import budget
 from tests.factories import PersonFactory
-from tests.servers import gunicorn
+from tests.servers import client_from, gunicorn, post_form
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 BIRTH = datetime.date(1988, 12, 19)
 TOO_MANY_SEARCHES = "Too many searches for this number today"
 TOO_MANY_CHECKS = "Too many attempts for this case today"
-
-
-class FromAddress(HTTPAdapter):
-    """Connections from one loopback address (any of 127.0.0.0/8 reaches the server on 127.0.0.1)."""
-
-    def __init__(self, address: str):
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
-def client_from(n: int) -> requests.Session:
-    session = requests.Session()
-    session.mount("http://", FromAddress(f"127.0.{n // 250}.{n % 250 + 2}"))
-    session.headers["Accept-Language"] = "en"
-    return session
 
 
 def candidates(masked: str) -> list[str]:
@@ -61,16 +40,6 @@ def candidates(masked: str) -> list[str]:
             found.append(first17 + tail[3])
         day += datetime.timedelta(days=1)
     return found
-
-
-def post_form(session: requests.Session, url: str, path: str, data: dict) -> requests.Response:
-    """A form posted as a browser would: the page first (the CSRF cookie), then the POST. Retry-After is obeyed:
-    a per-client 429 is waited out (never met here: each address searches once)."""
-    session.get(f"{url}{path}", timeout=30)
-    data = {**data, "csrfmiddlewaretoken": session.cookies["csrftoken"]}
-    response = session.post(f"{url}{path}", data=data, allow_redirects=False, timeout=30)
-    assert not (response.status_code == 429 and "Too many requests" in response.text and "today" not in response.text)
-    return response
 
 
 @pytest.fixture
