@@ -284,6 +284,9 @@ EVIDENCE_ROOT = env.path("EVIDENCE_ROOT", default=str(BASE_DIR / "var" / "eviden
 EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=5)
 EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_BYTES", default=5_000_000)
 APPEALS_CHECK_RATE = env("APPEALS_CHECK_RATE", default="10/m")
+# Distinct wrong full numbers a day, from all clients together, after which a masked number (the search) or a
+# case (the status check) is looked up no more that day: listings.probes, docs/security.md.
+PROBE_MISS_BUDGET = env.int("PROBE_MISS_BUDGET", default=3)
 # The public address of the site, for links in e-mails (the tracking page) and the certificate's QR code and
 # verify link. Required under production settings. Empty (the quick start): the quick start sets it from the
 # address it serves, and the certificate is given the address of the request that asked for it.
