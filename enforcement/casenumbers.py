@@ -25,11 +25,21 @@ class CaseNumber:
     kind: str
     serial: int
 
+    @property
+    def canonical(self) -> str:
+        return f"（{self.year}）{self.court_code}执{self.kind}{self.serial}号"
+
 
 def normalise_case_number(value: str) -> str:
-    """The one form a case number is matched in: NFKC with invisible characters removed (identity.typed_text:
-    full-width digits become ASCII), no spaces, and the brackets full-width as courts write them."""
-    return "".join(typed_text(value).split()).replace("(", "（").replace(")", "）")
+    """The canonical form of a case (or document) number however it was typed: NFKC with invisible characters
+    removed (identity.typed_text: full-width digits become ASCII), no spaces, full-width brackets, the serial
+    without leading zeros. A search, a filing and a stored case all use this one form. Text that is not a case
+    number comes back only tidied."""
+    tidy = "".join(typed_text(value).split()).replace("(", "（").replace(")", "）")
+    match = PATTERN.match(tidy)
+    if not match:
+        return tidy
+    return CaseNumber(int(match["year"]), match["court"], match["kind"], int(match["serial"])).canonical
 
 
 def parse_case_number(value: str) -> CaseNumber:

@@ -1,12 +1,9 @@
 """Reads that cross models, for staff. (What the public may see is decided in `listings.selectors`.)"""
 
-import datetime
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from dateutil.relativedelta import relativedelta
-from django.db.models import QuerySet
-
-from enforcement import permissions, rules
-from enforcement.models import AuditEntry, CaseState, EnforcementCase
+from enforcement import permissions
+from enforcement.models import AuditEntry, EnforcementCase, Party
 
 
 def cases_visible_to(user) -> QuerySet[EnforcementCase]:
@@ -16,22 +13,20 @@ def cases_visible_to(user) -> QuerySet[EnforcementCase]:
     return cases if courts is None else cases.filter(court_id__in=courts)
 
 
-def creditor_removal_bar_until(*, creditor_id: int, debtor_id: int, on: datetime.date) -> datetime.date | None:
-    """If this creditor had this debtor removed on request recently, the day their bar ends; else None."""
-    months = rules.get("creditor_removal_bar_months")
-    last = (
-        EnforcementCase.objects.filter(
-            creditor_id=creditor_id,
-            debtor_id=debtor_id,
-            state=CaseState.CLOSED,
-            closed_reason=rules.ClosingReason.CREDITOR_REQUEST,
-            closed_on__gt=on - relativedelta(months=months),
-        )
-        .order_by("-closed_on")
-        .values_list("closed_on", flat=True)
-        .first()
+def parties_visible_to(user) -> QuerySet[Party]:
+    """Parties of the user's courts' cases, their organisations' responsible persons, and parties without a case
+    yet (the same rule as the admin's party list)."""
+    parties = Party.objects.all()
+    courts = permissions.court_ids(user)
+    if courts is None:
+        return parties
+    in_courts = EnforcementCase.objects.filter(court_id__in=courts)
+    return parties.filter(
+        Exists(in_courts.filter(debtor=OuterRef("pk")))
+        | Exists(in_courts.filter(creditor=OuterRef("pk")))
+        | Exists(in_courts.filter(debtor__responsible_persons__person=OuterRef("pk")))
+        | ~Exists(EnforcementCase.objects.filter(Q(debtor=OuterRef("pk")) | Q(creditor=OuterRef("pk"))))
     )
-    return last + relativedelta(months=months) if last else None
 
 
 def case_audit_trail(case: EnforcementCase) -> QuerySet[AuditEntry]:

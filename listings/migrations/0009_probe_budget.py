@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('listings', '0007_carriers_and_feed'),
+        ('listings', '0008_listing_application_and_unique_numbers'),
     ]
 
     operations = [
