@@ -46,6 +46,53 @@ def _services_are_real(django_db_blocker):
             assert connection.vendor == "postgresql", f"REQUIRE_SERVICES=1 but the database is {connection.vendor}"
 
 
+# A test uses the database if it is marked `django_db` or needs one of these (directly or through its fixtures).
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "live_server",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "_django_db_helper",
+    }
+)
+
+
+@pytest.fixture(autouse=True)
+def _list_invariants_hold(request):
+    """After every test that used the database, no invariant of the list is broken (`listings.invariants`): so
+    no change can break one silently. The check runs before the test's rollback (or, for a transactional or
+    live-server test, before the flush), and the failure names each violation.
+
+    A test that breaks an invariant on purpose (to test the checker itself) says so, with the reason:
+    `@pytest.mark.breaks_list_invariants(reason="...")`."""
+    uses_database = request.node.get_closest_marker("django_db") or DATABASE_FIXTURES & set(request.fixturenames)
+    if not uses_database:
+        yield
+        return
+    opted_out = request.node.get_closest_marker("breaks_list_invariants")
+    if opted_out is not None:
+        reason = opted_out.kwargs.get("reason", "")
+        if not reason.strip():
+            pytest.fail("@pytest.mark.breaks_list_invariants needs reason=...: why this test breaks an invariant")
+        yield
+        return
+    # Set the database up now, before the test's own fixtures: its teardown (rollback or flush) then comes
+    # after this fixture's, so the check below still sees what the test wrote.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from listings.invariants import list_violations
+
+    violations = list_violations()
+    if violations:
+        pytest.fail(
+            f"{len(violations)} invariant(s) of the list broken at the end of the test:\n"
+            + "\n".join(f"  - {violation}" for violation in violations),
+            pytrace=False,
+        )
+
+
 @pytest.fixture
 def celery_worker():
     """A real Celery worker (a thread of this process) consuming from the configured broker."""

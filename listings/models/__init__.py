@@ -1,6 +1,8 @@
 """The listings app's data: the court's sanctions (`decisions`), the carriers' keys and their checks
-(`carriers`), and the change feed carriers mirror (`feed`)."""
+(`carriers`), the change feed carriers mirror (`feed`), and the admin page of the list's rules broken
+(`breaches`, no table)."""
 
+from listings.models.breaches import ListRuleBreach
 from listings.models.carriers import CarrierCheck, CarrierKey
 from listings.models.decisions import (
     PUBLIC,
@@ -18,6 +20,7 @@ __all__ = [
     "CarrierKey",
     "DecisionRecord",
     "FeedEvent",
+    "ListRuleBreach",
     "ListingDecision",
     "RestrictionOrder",
     "RestrictionSubject",

@@ -150,6 +150,7 @@ def world(walk, court, clerk, approver, other_clerk, other_approver, superuser, 
         "enforcement.outboxmessage": OutboxMessage.objects.first(),
         "listings.listingdecision": ListingDecision.objects.get(case=listed),
         "listings.restrictionorder": RestrictionOrder.objects.get(case=listed),
+        "listings.listrulebreach": listed,  # one page: the breaches of the list's rules in the user's courts
         "listings.carrierkey": key,
         "listings.carriercheck": CarrierCheck.objects.first(),
         "appeals.removalrequest": request,
@@ -482,6 +483,7 @@ COURT_MODELS = {
     "enforcement.auditentry": None,
     "listings.listingdecision": None,
     "listings.restrictionorder": None,
+    "listings.listrulebreach": None,
     "appeals.removalrequest": None,
 }
 # Another court's record: the case and request pages answer 404; Django's other pages say "does not exist" and
