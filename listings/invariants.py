@@ -27,7 +27,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from enforcement import rules
-from enforcement.models import CaseState, EnforcementCase, ResponsiblePerson
+from enforcement.models import CaseState, EnforcementCase
 from enforcement.rules import Ground, RestrictionCategory
 from listings.models import ListingDecision, RestrictionOrder, RestrictionSubject, TemporaryLift
 from listings.selectors import public_listings
@@ -52,7 +52,10 @@ class Invariant:
         if court_ids is not None:
             rows = rows.filter(**{f"{prefix}court_id__in": court_ids})
         columns = ("pk", f"{prefix}pk", f"{prefix}case_number", f"{prefix}court_id", f"{prefix}court__name")
-        return [Violation(self, rows.model, *row) for row in rows.order_by("pk").values_list(*columns)]
+        # No ORDER BY in the statement: it would walk the primary key of the whole table instead of the
+        # indexes of the rows concerned; the (few) violations are sorted here.
+        found = [Violation(self, rows.model, *row) for row in rows.order_by().values_list(*columns)]
+        return sorted(found, key=lambda violation: violation.record_id)
 
 
 INVARIANTS: dict[str, Invariant] = {}
@@ -95,14 +98,24 @@ def published_without_order(today: datetime.date) -> QuerySet[ListingDecision]:
     return public_listings().filter(~_bound("case__debtor_id"))
 
 
-@invariant(_("A restriction order in force does not bind the debtor or, for an organisation, each responsible person."))
-def order_binds_too_few(today: datetime.date) -> QuerySet[RestrictionOrder]:
-    bound = RestrictionSubject.objects.filter(order_id=OuterRef(OuterRef("pk")), party_id=OuterRef("person_id"))
-    unbound_responsible = ResponsiblePerson.objects.filter(organisation_id=OuterRef("case__debtor_id")).filter(
-        ~Exists(bound)
+@invariant(_("A restriction order in force does not bind the debtor."))
+def order_misses_debtor(today: datetime.date) -> QuerySet[RestrictionOrder]:
+    bound = RestrictionSubject.objects.filter(order_id=OuterRef("pk"), party_id=OuterRef("case__debtor_id"))
+    return RestrictionOrder.objects.filter(~Exists(bound), status=IN_FORCE)
+
+
+@invariant(_("An organisation's restriction order in force does not bind each of its responsible persons."))
+def order_misses_responsible_person(today: datetime.date) -> QuerySet[RestrictionOrder]:
+    # One join from the orders in force to their debtor's responsible persons (in one filter, so the subquery's
+    # reference reuses that join), then an anti-join to the persons the order binds: no subquery per order.
+    unbound = ~Exists(
+        RestrictionSubject.objects.filter(
+            order_id=OuterRef("pk"), party_id=OuterRef("case__debtor__responsible_persons__person_id")
+        )
     )
-    debtor_bound = RestrictionSubject.objects.filter(order_id=OuterRef("pk"), party_id=OuterRef("case__debtor_id"))
-    return RestrictionOrder.objects.filter(status=IN_FORCE).filter(~Exists(debtor_bound) | Exists(unbound_responsible))
+    return RestrictionOrder.objects.filter(
+        Q(status=IN_FORCE, case__debtor__responsible_persons__isnull=False) & unbound
+    ).distinct()
 
 
 # --- ended cases and expiry ---------------------------------------------------------------------------------------
