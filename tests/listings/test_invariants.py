@@ -232,7 +232,8 @@ def test_a_decision_served_on_the_day_the_case_was_filed_breaks_nothing(walk):
 
 
 def lift(walk, order, start: int, end: int, categories=("air_travel",)) -> TemporaryLift:
-    """A lift granted by the service for days start..end from today (each within the limit)."""
+    """A lift granted by the service for days start..end from today: within the limit, apart from the order's
+    other lifts and soon enough, so the service grants it; `move` then puts it where no service would."""
     today = timezone.localdate()
     return temporary_lift_grant(
         actor=walk.approver,
@@ -280,15 +281,15 @@ def test_lift_beyond_travel(walk):
 def test_lifts_chained(walk, second):
     order = order_of(walk.restricted())
     lift(walk, order, 0, 20)
-    move(lift(walk, order, 100, 105), *second)
+    move(lift(walk, order, 50, 55), *second)
     assert found() == {("lifts_chained", "restrictionorder", order.pk)}
 
 
 @breaks
 def test_a_chain_of_three_lifts_is_one_violation_of_its_order(walk):
     order = order_of(walk.restricted())
-    for start in (0, 31, 62):
-        move(lift(walk, order, 100 + start, 110 + start), start, start + 30)
+    for n, start in enumerate((0, 31, 62)):
+        move(lift(walk, order, 40 + 10 * n, 45 + 10 * n), start, start + 30)
     assert found() == {("lifts_chained", "restrictionorder", order.pk)}
 
 
@@ -300,7 +301,7 @@ def test_a_chain_of_three_lifts_is_one_violation_of_its_order(walk):
 def test_lifts_of_one_order_within_the_limit_together_break_nothing(walk, second):
     order = order_of(walk.restricted())
     lift(walk, order, 0, 20)
-    move(lift(walk, order, 100, 105), *second)
+    move(lift(walk, order, 50, 55), *second)
     assert found() == set()
 
 
