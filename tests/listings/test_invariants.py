@@ -288,8 +288,9 @@ def test_lifts_chained(walk, second):
 @breaks
 def test_a_chain_of_three_lifts_is_one_violation_of_its_order(walk):
     order = order_of(walk.restricted())
-    for n, start in enumerate((0, 31, 62)):
-        move(lift(walk, order, 40 + 10 * n, 45 + 10 * n), start, start + 30)
+    granted = [lift(walk, order, start, start + 5) for start in (40, 50, 60)]
+    for each, start in zip(granted, (0, 31, 62), strict=True):
+        move(each, start, start + 30)
     assert found() == {("lifts_chained", "restrictionorder", order.pk)}
 
 
