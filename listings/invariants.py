@@ -2,9 +2,11 @@
 
 Each invariant is one query for the rows that break it, with a short description for the court's staff. Nothing
 here writes: the services keep the invariants, this module only finds where they did not. `list_violations()`
-runs them all, each one statement over the rows it concerns (read through the existing indexes: the case's
-state, the decisions' partial indexes of the rows in force or public, the active-row unique indexes), so its
-cost does not depend on Python loops over the list. Three places ask it:
+runs them all, each one set-wise statement, never a Python loop over rows: the narrow rules read their indexes
+(`listing_expiry_idx`, `case_state_due_idx`, the lifts' order index), the rules about every order or public
+entry are hash (anti-)joins over the rows in force. On a generated data set of 1,000,000 cases (546,649
+listings, 706,614 orders) the whole check took 15-20 s for every court and 0.35 s for one court (the admin page
+of a court's staff), on a shared 2-core machine. Three places ask it:
 
 - the daily job `listings.tasks.report_list_violations`, which mails each court's staff the violations of their
   courts (`listings.services.violations`);
