@@ -5,7 +5,7 @@ download is logged in the access log."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import F, Q
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -14,7 +14,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from appeals import evidence, services
-from appeals.models import EvidenceFile, RemovalRequest, RequestKind, RequestState
+from appeals.models import RECONSIDERATION_STATES, EvidenceFile, RemovalRequest, RequestKind, RequestState
+from appeals.selectors import requests_visible_to
 from enforcement import permissions
 from enforcement.access import log_access
 from enforcement.admin.base import is_staff_member
@@ -24,7 +25,6 @@ from enforcement.permissions import Role
 from enforcement.rules import TRAVEL_CATEGORIES, RestrictionCategory
 
 DateInput = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-RECONSIDERATION_STATES = (RequestState.RECONSIDERATION_REQUESTED, RequestState.UPHELD, RequestState.OVERTURNED)
 
 
 class DecisionForm(forms.Form):
@@ -238,12 +238,7 @@ class RemovalRequestAdmin(admin.ModelAdmin):
         return [name for _title, options in self.fieldsets for name in options["fields"]]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        courts = permissions.court_ids(request.user)
-        if courts is None:
-            return queryset
-        reviewing = permissions.court_ids(request.user, Role.REVIEWER)
-        return queryset.filter(Q(court__in=courts) | Q(higher_court__in=reviewing, state__in=RECONSIDERATION_STATES))
+        return super().get_queryset(request) & requests_visible_to(request.user)
 
     def has_module_permission(self, request) -> bool:
         return is_staff_member(request.user)

@@ -50,12 +50,14 @@ def add_demo_requests(stdout) -> None:
         actor=approver, request_id=rejected.pk, reasons="经查，被执行人有履行能力而拒不履行，列入决定正确。"
     )
     asked = file(listed[3], RequestKind.CREDITOR_CONSENT, "申请执行人已书面同意删除。")
-    services.removal_request_reject(actor=clerk, request_id=asked.pk, reasons="未提交申请执行人的书面同意。")
+    services.removal_request_reject(actor=approver, request_id=asked.pk, reasons="未提交申请执行人的书面同意。")
+    # The filer (a phone number only) reads the rejection on the tracking page: it is served today.
+    services.removal_request_serve(request_id=asked.pk, on=timezone.localdate(), by="tracking_page")
     services.removal_request_ask_reconsideration(tracking_code=asked.tracking_code, statement="书面同意书已补交。")
     lines = [
         f"  submitted (paid):                {submitted.tracking_code}",
         f"  under review (inaccurate):       {review.tracking_code}",
-        f"  rejected, window open:           {rejected.tracking_code}",
+        f"  rejected (served, and its 10-day window opens, when the filer opens it): {rejected.tracking_code}",
         f"  reconsideration (beijing2.reviewer decides): {asked.tracking_code}",
     ]
     if restricted is not None:

@@ -44,6 +44,8 @@ class RequestState(models.TextChoices):
 
 OPEN_REQUEST_STATES = (RequestState.SUBMITTED, RequestState.UNDER_REVIEW, RequestState.RECONSIDERATION_REQUESTED)
 PENDING_REVIEW = (RequestState.SUBMITTED, RequestState.UNDER_REVIEW)
+#: The states in which the higher court's reviewers see a request (`appeals.selectors.requests_visible_to`).
+RECONSIDERATION_STATES = (RequestState.RECONSIDERATION_REQUESTED, RequestState.UPHELD, RequestState.OVERTURNED)
 
 # The case states in which a request of each kind can be carried out (see `appeals.services.effects`); a request
 # that could not be is refused when filed. A closed case takes no request: its listing and restrictions are gone.
@@ -66,7 +68,9 @@ DECIDING_ROLE = {
     RequestKind.INACCURATE: Role.CLERK,
     RequestKind.PAID: Role.CLERK,
     RequestKind.SETTLED: Role.CLERK,
-    RequestKind.CREDITOR_CONSENT: Role.CLERK,
+    # Closing a listed or restricted case at the creditor's request ends a listing or an order for a reason other
+    # than payment: an approver's act (DESIGN.md, four eyes), as the case's `remove` transition says.
+    RequestKind.CREDITOR_CONSENT: Role.APPROVER,
     RequestKind.SECURITY_GIVEN: Role.APPROVER,
     RequestKind.TEMPORARY_LIFT: Role.APPROVER,
 }
@@ -84,8 +88,19 @@ def may_decide(request, user) -> bool:
     return permissions.has_role(user, request.court_id, DECIDING_ROLE[RequestKind(request.kind)])
 
 
+may_decide.explain = lambda request, user: (
+    _("This kind of request is decided by a member of %(court)s with the role: %(role)s.")
+    % {"role": DECIDING_ROLE[RequestKind(request.kind)].label, "court": request.court}
+)
+
+
 def may_review(request, user) -> bool:
     return permissions.has_role(user, request.court_id, Role.CLERK, Role.APPROVER)
+
+
+may_review.explain = lambda request, user: (
+    _("You do not have a role in %(court)s that allows this.") % {"court": request.court}
+)
 
 
 def higher_court_reviewer(request, user) -> bool:
@@ -95,9 +110,19 @@ def higher_court_reviewer(request, user) -> bool:
     return request.higher_court_id is not None and permissions.has_role(user, request.higher_court_id, Role.REVIEWER)
 
 
+higher_court_reviewer.explain = lambda request, user: _(
+    "Only a reviewer of the higher court decides a reconsideration."
+)
+
+
+@condition(_("The rejection has not been served on you yet: the 10-day window opens when it is."))
+def rejection_served(request) -> bool:
+    return request.rejection_served_on is not None
+
+
 @condition(_("The 10-day window to ask for reconsideration has closed."))
 def window_open(request) -> bool:
-    return request.window_closes_on is not None and timezone.localdate() <= request.window_closes_on
+    return request.window_closes_on is None or timezone.localdate() <= request.window_closes_on
 
 
 @condition(_("This court has no higher court to ask for reconsideration."))
@@ -187,6 +212,16 @@ class RemovalRequest(ConcurrentTransitionMixin, models.Model):
         verbose_name=_("decided by"),
     )
     decision_reasons = models.TextField(_("reasons for the decision"), blank=True)
+    rejection_served_on = models.DateField(
+        _("rejection served on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The day the rejection reached the filer: the day its e-mail was sent, or, without an e-mail, the day "
+            "the filer first opened the tracking page showing it. The reconsideration window runs from here."
+        ),
+    )
     window_closes_on = models.DateField(
         _("reconsideration window closes on"),
         null=True,
@@ -245,6 +280,17 @@ class RemovalRequest(ConcurrentTransitionMixin, models.Model):
             ),
         ]
 
+    TRANSITION_LABELS = {
+        "start_review": _("taken up for review"),
+        "grant": _("granted"),
+        "reject": _("rejected"),
+        "withdraw": _("withdrawn"),
+        "request_reconsideration": _("sent for reconsideration"),
+        "uphold": _("upheld"),
+        "overturn": _("overturned"),
+    }
+    REFUSED_IN_STATE = _("A request that is %(state)s cannot be %(action)s.")
+
     def __str__(self) -> str:
         return f"{self.tracking_code} ({self.get_kind_display()})"
 
@@ -254,7 +300,12 @@ class RemovalRequest(ConcurrentTransitionMixin, models.Model):
 
     @property
     def reconsideration_open(self) -> bool:
-        return self.state == RequestState.REJECTED and has_higher_court(self) and window_open(self)
+        return (
+            self.state == RequestState.REJECTED
+            and has_higher_court(self)
+            and rejection_served(self)
+            and window_open(self)
+        )
 
     # --- transitions: thin; appeals.services locks, checks, audits and tells the debtor.
 
@@ -267,9 +318,10 @@ class RemovalRequest(ConcurrentTransitionMixin, models.Model):
         self.decided_by, self.decided_at, self.decision_reasons = by, at, reasons
 
     @transition(field=state, source=PENDING_REVIEW, target=RequestState.REJECTED, permission=may_decide)
-    def reject(self, *, by, at: datetime.datetime, reasons: str, window_closes_on: datetime.date) -> None:
+    def reject(self, *, by, at: datetime.datetime, reasons: str) -> None:
+        """The reconsideration window opens when the rejection is served (`removal_request_serve`)."""
         self.decided_by, self.decided_at, self.decision_reasons = by, at, reasons
-        self.window_closes_on = window_closes_on
+        self.window_closes_on = None
 
     @transition(field=state, source=PENDING_REVIEW, target=RequestState.WITHDRAWN)
     def withdraw(self) -> None:
@@ -279,7 +331,7 @@ class RemovalRequest(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RequestState.REJECTED,
         target=RequestState.RECONSIDERATION_REQUESTED,
-        conditions=[has_higher_court, window_open],
+        conditions=[has_higher_court, rejection_served, window_open],
     )
     def request_reconsideration(self, *, at: datetime.datetime, statement: str) -> None:
         self.reconsideration_requested_at, self.reconsideration_statement = at, statement

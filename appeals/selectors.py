@@ -2,11 +2,14 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from appeals.models import OPEN_REQUEST_STATES, RemovalRequest
+from appeals.models import OPEN_REQUEST_STATES, RECONSIDERATION_STATES, RemovalRequest
 from appeals.services.certificates import is_clearable
+from enforcement import permissions
 from enforcement.models import EnforcementCase
+from enforcement.permissions import Role
 from enforcement.rules import ClosingReason, RestrictionCategory
 from listings.models import RestrictionOrder, TemporaryLift
 from listings.selectors import public_listings
@@ -52,3 +55,14 @@ def request_by_code(code: str) -> RemovalRequest | None:
         .filter(tracking_code=code)
         .first()
     )
+
+
+def requests_visible_to(user) -> QuerySet[RemovalRequest]:
+    """The requests a staff user may see: those of the courts where they hold a role, and, for a reviewer of a
+    higher court, the reconsiderations sent up to it (all, for a superuser)."""
+    requests = RemovalRequest.objects.all()
+    courts = permissions.court_ids(user)
+    if courts is None:
+        return requests
+    reviewing = permissions.court_ids(user, Role.REVIEWER)
+    return requests.filter(Q(court__in=courts) | Q(higher_court__in=reviewing, state__in=RECONSIDERATION_STATES))

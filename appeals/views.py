@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from appeals import evidence, services
 from appeals.certificate_pdf import render_certificate
 from appeals.forms import FileRequestForm, IdentifyForm, ReconsiderationForm, TrackForm, VerifyForm, WithdrawForm
-from appeals.models import RequestKind
+from appeals.models import RequestKind, RequestState
 from appeals.selectors import debtor_status, request_by_code
 from enforcement.errors import DomainError
 from enforcement.models import EnforcementCase
@@ -192,7 +193,13 @@ def track_lookup(request):
 def track(request, code: str):
     if _page_limited(request):
         return rate_limited(request, group="page", rate=settings.PUBLIC_PAGE_RATE)
-    return _track_page(request, _request_or_404(code))
+    found = _request_or_404(code)
+    if found.state == RequestState.REJECTED and found.rejection_served_on is None:
+        # The filer sees the rejection here: it is served on them today (the only service for a filer without an
+        # e-mail address), and the reconsideration window runs from today.
+        services.removal_request_serve(request_id=found.pk, on=timezone.localdate(), by="tracking_page")
+        found = request_by_code(found.tracking_code)
+    return _track_page(request, found)
 
 
 def _track_page(request, found, *, form=None, withdraw_form=None, status: int = 200):

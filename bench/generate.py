@@ -527,6 +527,7 @@ def main() -> None:
                 "case_number",
                 "court_id",
                 "province",
+                "on_creditor_application",
             ],
         )
         order = Copy(
@@ -686,6 +687,7 @@ def main() -> None:
                     case_number,
                     court_id,
                     province,
+                    True,
                 )
             if restricted:
                 ids["order"] += 1

@@ -191,7 +191,7 @@ registry.action(
         _("Record the enforcement notice"),
         NoticeForm,
         order=10,
-        available=lambda user, case: case.state == CaseState.JUDGMENT and is_clerk(user, case),
+        available=lambda user, case: services.notice_refusal(case, user) is None,
     )
 )
 registry.action(
@@ -200,7 +200,7 @@ registry.action(
         _("Record a payment"),
         PaymentForm,
         order=20,
-        available=lambda user, case: case.state in OPEN_STATES and is_clerk(user, case),
+        available=lambda user, case: services.payment_refusal(case, user) is None,
     )
 )
 registry.action(
@@ -223,7 +223,9 @@ registry.action(
         _("Correct the case data"),
         CorrectForm,
         order=95,
-        available=lambda user, case: case.state in OPEN_STATES and is_clerk(user, case),
+        available=lambda user, case: (
+            case.state in OPEN_STATES and permissions.has_role(user, case.court_id, *services.CASE_CORRECTING_ROLES)
+        ),
     )
 )
 registry.panel(CasePanel(_("Payments"), "admin/enforcement/panels/payments.html", _payments_panel, order=10))

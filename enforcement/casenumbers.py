@@ -23,9 +23,20 @@ class CaseNumber:
     kind: str
     serial: int
 
+    @property
+    def canonical(self) -> str:
+        return f"（{self.year}）{self.court_code}执{self.kind}{self.serial}号"
+
 
 def normalise_case_number(value: str) -> str:
-    return "".join(value.split()).replace("(", "（").replace(")", "）")
+    """The canonical form of a case (or document) number however it was typed: no spaces, full-width brackets,
+    the serial without leading zeros. A search, a filing and a stored case all use this one form. Text that is
+    not a case number comes back only tidied."""
+    tidy = "".join(value.split()).replace("(", "（").replace(")", "）")
+    match = PATTERN.match(tidy)
+    if not match:
+        return tidy
+    return CaseNumber(int(match["year"]), match["court"], match["kind"], int(match["serial"])).canonical
 
 
 def parse_case_number(value: str) -> CaseNumber:

@@ -7,6 +7,8 @@ but the four-eyes rule still holds for them: nobody approves their own proposal.
 
 from collections.abc import Callable
 
+from django.utils.translation import gettext as _
+
 from enforcement.models.courts import StaffRole
 
 Role = StaffRole.Role
@@ -56,10 +58,37 @@ def can_view_case(user, case) -> bool:
 
 
 def requires(*roles: str) -> Callable:
-    """A django-fsm `permission=` callable: the user holds one of `roles` in the object's court."""
+    """A django-fsm `permission=` callable: the user holds one of `roles` in the object's court. Its
+    `explain(instance, user)` says why a user who may not, may not (the refusal's message)."""
 
     def check(instance, user) -> bool:
         return has_role(user, instance.court_id, *roles)
 
+    def explain(instance, user) -> str:
+        from enforcement.models import Court
+
+        names = " / ".join(str(Role(role).label).lower() for role in roles)
+        court = Court.objects.filter(pk=instance.court_id).first()
+        return _("You do not have a role in %(court)s that allows this (it needs: %(role)s).") % {
+            "role": names,
+            "court": court,
+        }
+
     check.roles = roles
+    check.explain = explain
     return check
+
+
+def requires_other_approver(instance, user) -> bool:
+    """Four eyes: an approver of the object's court who did not propose it (the proposer's `proposed_by_id`)."""
+    return has_role(user, instance.court_id, Role.APPROVER) and instance.proposed_by_id != getattr(user, "pk", None)
+
+
+def _explain_four_eyes(instance, user) -> str:
+    if has_role(user, instance.court_id, Role.APPROVER):
+        return _("You proposed this; another approver of the court must sign it (four eyes).")
+    return requires(Role.APPROVER).explain(instance, user)
+
+
+requires_other_approver.roles = (Role.APPROVER,)
+requires_other_approver.explain = _explain_four_eyes

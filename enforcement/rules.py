@@ -26,6 +26,8 @@ DEFAULTS = {
     "reconsideration_decision_days": 15,
     # A temporary lift of a travel restriction lasts at most this long.
     "temporary_lift_max_days": 31,
+    # ... and starts at most this many days ahead (a lift is asked for a known trip, not for years to come).
+    "temporary_lift_max_lead_days": 90,
     # Natural persons under this age are never listed.
     "age_of_majority": 18,
     # Personal data of a natural person whose every case closed longer ago than this is anonymised.
@@ -125,6 +127,13 @@ LEGAL_BASIS = {
     "list_debtor": LISTING_PROVISIONS,
     "expire": LISTING_PROVISIONS,
     "revoke": LISTING_PROVISIONS,
+    "delist": LISTING_PROVISIONS,
+    "listing_approve": LISTING_PROVISIONS,
+    "listing_expire": LISTING_PROVISIONS,
+    "listing_revoke": LISTING_PROVISIONS,
+    "listing_lapse": LISTING_PROVISIONS,
+    "restriction_order_approve": RESTRICTION_PROVISIONS,
+    "restriction_order_lapse": RESTRICTION_PROVISIONS,
     "listing_propose": LISTING_PROVISIONS,
     "listing_reject": LISTING_PROVISIONS,
     "listing_publish": LISTING_PROVISIONS,

@@ -1,15 +1,13 @@
 """Reads that cross models, for staff. (What the public may see is decided in `listings.selectors`.)"""
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 
-from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from enforcement import permissions, rules
-from enforcement.models import AuditEntry, CaseState, EnforcementCase, StaffRole
+from enforcement import permissions
+from enforcement.models import AuditEntry, EnforcementCase, Party, StaffRole
 
 
 def cases_visible_to(user) -> QuerySet[EnforcementCase]:
@@ -31,22 +29,20 @@ def staff_emails_by_court(court_ids: Iterable[int]) -> dict[int, list[str]]:
     return {court: sorted(emails) for court, emails in found.items()}
 
 
-def creditor_removal_bar_until(*, creditor_id: int, debtor_id: int, on: datetime.date) -> datetime.date | None:
-    """If this creditor had this debtor removed on request recently, the day their bar ends; else None."""
-    months = rules.get("creditor_removal_bar_months")
-    last = (
-        EnforcementCase.objects.filter(
-            creditor_id=creditor_id,
-            debtor_id=debtor_id,
-            state=CaseState.CLOSED,
-            closed_reason=rules.ClosingReason.CREDITOR_REQUEST,
-            closed_on__gt=on - relativedelta(months=months),
-        )
-        .order_by("-closed_on")
-        .values_list("closed_on", flat=True)
-        .first()
+def parties_visible_to(user) -> QuerySet[Party]:
+    """Parties of the user's courts' cases, their organisations' responsible persons, and parties without a case
+    yet (the same rule as the admin's party list)."""
+    parties = Party.objects.all()
+    courts = permissions.court_ids(user)
+    if courts is None:
+        return parties
+    in_courts = EnforcementCase.objects.filter(court_id__in=courts)
+    return parties.filter(
+        Exists(in_courts.filter(debtor=OuterRef("pk")))
+        | Exists(in_courts.filter(creditor=OuterRef("pk")))
+        | Exists(in_courts.filter(debtor__responsible_persons__person=OuterRef("pk")))
+        | ~Exists(EnforcementCase.objects.filter(Q(debtor=OuterRef("pk")) | Q(creditor=OuterRef("pk"))))
     )
-    return last + relativedelta(months=months) if last else None
 
 
 def case_audit_trail(case: EnforcementCase) -> QuerySet[AuditEntry]:

@@ -17,6 +17,10 @@ case_transitioned = Signal()
 # state), transition, from_states ({case id: state}), to_state, actor (None), reason.
 cases_transitioned = Signal()
 
+# Sent by `services.case_update` after a case's data is corrected (inside its transaction, the case locked):
+# case, changed ({field: {"from": ..., "to": ...}}), actor. Receivers may refuse the correction by raising.
+case_changed = Signal()
+
 # Sent by `services.party_update` after a party's data is corrected (inside its transaction): party, and
 # previous_id_number (the number before the correction; equal to party.id_number if it did not change).
 party_changed = Signal()

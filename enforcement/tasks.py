@@ -2,12 +2,11 @@
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
-from django.db.models import F
 from django.utils import timezone
 
 from enforcement import services
 from enforcement.jobs import JOB_OPTIONS, recorded
-from enforcement.models import CaseState, EnforcementCase
+from enforcement.models import EnforcementCase
 from enforcement.rules import ClosingReason
 
 
@@ -37,12 +36,7 @@ def outbox_relay() -> dict[str, int]:
 @recorded
 def declare_defaults() -> dict[str, int]:
     """Declare default where the payment period has passed with a balance left."""
-    due = EnforcementCase.objects.filter(
-        state=CaseState.JUDGMENT,
-        notice_served_on__isnull=False,
-        payment_due_on__lt=timezone.localdate(),
-        amount_paid__lt=F("amount_due"),
-    )
+    due = EnforcementCase.objects.due_for_default(timezone.localdate())
     moved = services.cases_transition_many(
         case_ids=due.values_list("pk", flat=True).iterator(chunk_size=5000),
         transition="declare_default",
@@ -55,12 +49,9 @@ def declare_defaults() -> dict[str, int]:
 @recorded
 def close_paid_cases() -> dict[str, int]:
     """The safety net behind `case_close_paid`: close every case still `paid`."""
-    paid = EnforcementCase.objects.filter(state=CaseState.PAID)
     counts = {}
-    for reason, cases in (
-        (ClosingReason.PAID_IN_FULL, paid.filter(amount_paid=F("amount_due"))),
-        (ClosingReason.SETTLEMENT_PERFORMED, paid.filter(amount_paid__lt=F("amount_due"))),
-    ):
+    for reason in (ClosingReason.PAID_IN_FULL, ClosingReason.SETTLEMENT_PERFORMED):
+        cases = EnforcementCase.objects.paid_closing_as(reason)
         moved = services.cases_transition_many(
             case_ids=cases.values_list("pk", flat=True).iterator(chunk_size=5000),
             transition="remove",

@@ -10,6 +10,7 @@ from enforcement.case_page import ActionForm, CaseAction, registry
 from enforcement.models import CaseState, ResponsiblePerson
 from enforcement.permissions import Role
 from enforcement.rules import Ground, LiftReason, RestrictionCategory
+from enforcement.services import refusal
 from listings import services
 from listings.models import ListingDecision, RestrictionOrder
 
@@ -48,30 +49,39 @@ def _listing(case, status):
 
 
 class BoundPersonsMixin:
-    """Categories and, for an organisation, which responsible persons the order binds (all by default)."""
+    """Categories; the order binds the debtor and, for an organisation, every responsible person (shown)."""
 
     def add_order_fields(self):
+        names = ", ".join(
+            f"{link.person.name} ({link.get_role_display()})"
+            for link in ResponsiblePerson.objects.filter(organisation=self.case.debtor).select_related("person")
+        )
         self.fields["categories"] = forms.TypedMultipleChoiceField(
             label=_("Restricted categories"),
             choices=RestrictionCategory.choices,
             coerce=RestrictionCategory,
             widget=forms.CheckboxSelectMultiple,
             initial=RestrictionCategory.values,
+            help_text=(
+                _("The order also binds every responsible person of the organisation: %(names)s.") % {"names": names}
+                if names
+                else ""
+            ),
         )
-        links = ResponsiblePerson.objects.filter(organisation=self.case.debtor).select_related("person")
-        if links:
-            self.fields["responsible_persons"] = forms.ModelMultipleChoiceField(
-                label=_("Responsible persons bound by the order"),
-                queryset=links,
-                widget=forms.CheckboxSelectMultiple,
-                initial=[link.pk for link in links],
-                required=False,
-                help_text=_("They are restricted, never listed."),
-            )
 
-    def responsible_ids(self):
-        chosen = self.cleaned_data.get("responsible_persons")
-        return None if chosen is None else [link.pk for link in chosen]
+
+class DecisionDatesMixin:
+    def add_date_fields(self):
+        self.fields["decided_on"] = forms.DateField(
+            label=_("Decided on"),
+            widget=DateInput,
+            initial=today,
+            required=False,
+            help_text=_("The date on the signed document (today if left empty)."),
+        )
+        self.fields["served_on"] = forms.DateField(
+            label=_("Served on"), widget=DateInput, initial=today, help_text=_("On or after the decision.")
+        )
 
 
 class RestrictionProposeForm(BoundPersonsMixin, ActionForm):
@@ -87,7 +97,6 @@ class RestrictionProposeForm(BoundPersonsMixin, ActionForm):
             case_id=self.case.pk,
             categories=self.cleaned_data["categories"],
             facts=self.cleaned_data["facts"],
-            responsible_ids=self.responsible_ids(),
             expected_state=self.expected,
         )
         return _("Restriction order proposed; another approver of the court must sign it.")
@@ -103,9 +112,12 @@ def _order_summary(order) -> list[tuple[str, str]]:
     ]
 
 
-class RestrictionApproveForm(ActionForm):
+class RestrictionApproveForm(DecisionDatesMixin, ActionForm):
     order_number = forms.CharField(label=_("Order number"), max_length=60, help_text=_("e.g. （2026）京0101执限12号"))
-    served_on = forms.DateField(label=_("Served on"), widget=DateInput, initial=today)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_date_fields()
 
     def summary(self):
         order = _pending_standalone_order(self.case)
@@ -119,6 +131,7 @@ class RestrictionApproveForm(ActionForm):
             actor=self.user,
             order_id=order.pk,
             order_number=self.cleaned_data["order_number"],
+            decided_on=self.cleaned_data["decided_on"],
             served_on=self.cleaned_data["served_on"],
             expected_state=self.expected,
         )
@@ -180,6 +193,12 @@ class ListingProposeForm(BoundPersonsMixin, ActionForm):
         initial=0,
         help_text=_("Publication waits this long after the decision; if the debtor pays meanwhile, never published."),
     )
+    on_creditor_application = forms.BooleanField(
+        label=_("On the creditor's application"),
+        required=False,
+        initial=True,
+        help_text=_("Untick when the court lists the debtor on its own motion."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -202,7 +221,7 @@ class ListingProposeForm(BoundPersonsMixin, ActionForm):
             extension_reason=data["extension_reason"],
             grace_months=data["grace_months"],
             categories=data.get("categories"),
-            responsible_ids=self.responsible_ids(),
+            on_creditor_application=data["on_creditor_application"],
             expected_state=self.expected,
         )
         return _("Listing proposed; another approver of the court must sign it.")
@@ -227,14 +246,14 @@ def _listing_summary(decision) -> list[tuple[str, str]]:
     return rows
 
 
-class ListingApproveForm(ActionForm):
+class ListingApproveForm(DecisionDatesMixin, ActionForm):
     decision_number = forms.CharField(
         label=_("Decision number"), max_length=60, help_text=_("e.g. （2026）京0101执失12号")
     )
-    served_on = forms.DateField(label=_("Served on"), widget=DateInput, initial=today)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_date_fields()
         self.decision = _listing(self.case, "proposed")
         if self.decision and RestrictionOrder.objects.filter(listing=self.decision).exists():
             self.fields["order_number"] = forms.CharField(
@@ -253,6 +272,7 @@ class ListingApproveForm(ActionForm):
             extension_years=self.decision.extension_years,
             extension_reason=self.decision.extension_reason,
             grace_months=self.decision.grace_months,
+            on_creditor_application=self.decision.on_creditor_application,
             on=timezone.localdate(),
         )
         return [message for _field, message in found]
@@ -263,6 +283,7 @@ class ListingApproveForm(ActionForm):
             decision_id=self.decision.pk,
             decision_number=self.cleaned_data["decision_number"],
             order_number=self.cleaned_data.get("order_number", ""),
+            decided_on=self.cleaned_data["decided_on"],
             served_on=self.cleaned_data["served_on"],
             expected_state=self.expected,
         )
@@ -311,77 +332,56 @@ class ListingPublishForm(ActionForm):
 # --- availability ------------------------------------------------------------------------------------------------
 
 
+# Each button asks the refusal its service raises: one answer to "may I do this now".
+
+
+def _may(record, transition: str, user) -> bool:
+    return record is not None and refusal(record, transition, user) is None
+
+
 def can_propose_restriction(user, case) -> bool:
-    active = sanctions(case)
-    return (
-        case.state == CaseState.DEFAULTED
-        and not active["order"]
-        and not active["listing"]
-        and (has_role(user, case, Role.CLERK))
-    )
+    return services.restriction_propose_refusal(case, user) is None
 
 
 def can_sign_restriction(user, case) -> bool:
-    order = _pending_standalone_order(case)
-    return bool(order and has_role(user, case, Role.APPROVER) and order.proposed_by_id != user.pk)
+    return _may(_pending_standalone_order(case), "approve", user)
 
 
 def can_refuse_restriction(user, case) -> bool:
-    return bool(_pending_standalone_order(case) and has_role(user, case, Role.APPROVER))
+    return _may(_pending_standalone_order(case), "reject", user)
 
 
 def can_lift(user, case) -> bool:
     order = sanctions(case)["order"]
-    return bool(
-        case.state == CaseState.RESTRICTED
-        and order
-        and order.status == "in_force"
-        and has_role(user, case, Role.APPROVER)
-    )
+    return _may(order, "lift", user) and _may(case, "lift", user)
 
 
 def can_propose_listing(user, case) -> bool:
-    active = sanctions(case)
-    pending_order = active["order"] and active["order"].status == "proposed"
-    return (
-        case.state in services.LISTABLE_STATES
-        and not active["listing"]
-        and not pending_order
-        and has_role(user, case, Role.CLERK)
-    )
+    return services.listing_propose_refusal(case, user) is None
 
 
 def can_sign_listing(user, case) -> bool:
-    decision = _listing(case, "proposed")
-    return bool(decision and has_role(user, case, Role.APPROVER) and decision.proposed_by_id != user.pk)
+    return _may(_listing(case, "proposed"), "approve", user)
 
 
 def can_refuse_listing(user, case) -> bool:
-    return bool(_listing(case, "proposed") and has_role(user, case, Role.APPROVER))
+    return _may(_listing(case, "proposed"), "reject", user)
 
 
 def can_revoke(user, case) -> bool:
-    return bool(case.state == CaseState.LISTED and _listing(case, "in_force") and has_role(user, case, Role.APPROVER))
+    return _may(_listing(case, "in_force"), "revoke", user)
 
 
 def can_expire(user, case) -> bool:
-    decision = _listing(case, "in_force")
-    return bool(
-        decision
-        and decision.expires_on
-        and decision.expires_on < timezone.localdate()
-        and has_role(user, case, Role.CLERK)
-    )
+    return _may(_listing(case, "in_force"), "expire", user)
 
 
 def can_publish(user, case) -> bool:
     decision = _listing(case, "in_force")
     return bool(
         decision
-        and decision.published_at is None
-        and decision.publish_on
-        and decision.publish_on <= timezone.localdate()
         and has_role(user, case, Role.CLERK)
+        and ListingDecision.objects.filter(pk=decision.pk).due_for_publication(timezone.localdate()).exists()
     )
 
 

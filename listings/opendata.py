@@ -1,23 +1,27 @@
 """The open-data files: the current public list as CSV and JSON Lines, with the same masking as every page.
 
-Regenerated daily by `listings.tasks.open_data_export`; written row by row from a server-side cursor (constant
-memory however long the list), to a temporary file renamed into place, so a download never sees half a file.
+Regenerated daily by `listings.tasks.open_data_export`, written row by row from a server-side cursor (constant
+memory however long the list) to a temporary file renamed into place, so a download never sees half a file.
+Served through the public rule at the moment of the download (`still_public`): an entry removed since the file
+was made is never served.
 """
 
 import contextlib
 import csv
 import datetime
+import io
 import itertools
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from listings.selectors import PublicEntry, public_entries, public_listings
+from listings.selectors import PublicEntry, public_entries, public_listings, public_rows
 
 PREFIX = "dishonest-debtors-"
 FORMATS = ("csv", "jsonl")
@@ -122,6 +126,40 @@ def _prune(folder: Path, today: datetime.date) -> None:
         day = path.stem.removeprefix(PREFIX)
         if day < oldest:
             path.unlink(missing_ok=True)
+
+
+def still_public(path: Path, fmt: str, *, chunk_size: int = 2000) -> Iterator[bytes]:
+    """The file as it is served: every entry in it that is no longer public (paid, removed, revoked or past its
+    last day since the file was made) is left out, by asking the one public rule (`public_rows`) about each
+    chunk of entries at the moment of the download. The rest passes through as written."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        if fmt == "csv":
+            reader = csv.reader(handle)
+            buffer = io.StringIO("\ufeff")  # Excel reads UTF-8 CSV right only with a byte-order mark
+            buffer.seek(0, io.SEEK_END)
+            writer = csv.writer(buffer)
+            header = next(reader, None)
+            if header is None:
+                return
+            writer.writerow(header)
+            position = header.index("entry_id")
+            rows = (((int(record[position]), record)) for record in reader if record)
+        else:
+            buffer, writer = io.StringIO(), None
+            rows = ((json.loads(line)["entry_id"], line) for line in handle if line.strip())
+        while chunk := list(itertools.islice(rows, chunk_size)):
+            public = set(public_rows().filter(pk__in=[pk for pk, _ in chunk]).values_list("pk", flat=True))
+            for pk, record in chunk:
+                if pk not in public:
+                    continue
+                if writer:
+                    writer.writerow(record)
+                else:
+                    buffer.write(record)
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue().encode("utf-8")
 
 
 def latest_files() -> dict[str, Path]:

@@ -8,6 +8,7 @@ from django.dispatch import receiver
 from enforcement.models import CaseState, EnforcementCase, Party
 from enforcement.services.retention import ANONYMISED_PREFIX, anonymised_id_number
 from enforcement.signals import (
+    case_changed,
     case_transitioned,
     cases_transitioned,
     parties_anonymised,
@@ -16,7 +17,7 @@ from enforcement.signals import (
 )
 from listings import services
 from listings.models import FeedEvent, ListingDecision
-from listings.services.endings import listings_expire_many, sanctions_end_many
+from listings.services.endings import listing_end_on_exclusion, listings_expire_many, sanctions_end_many
 from listings.services.restrictions import feed_id_number_corrected
 
 
@@ -33,6 +34,11 @@ def follow_cases_moved_set_wise(sender, *, case_ids, transition, to_state, actor
         sanctions_end_many(case_ids=ids, cause=transition, reason=reason, actor=actor)
     elif transition == "expire":
         listings_expire_many(case_ids=ids)
+
+
+@receiver(case_changed, dispatch_uid="listings.ground_one_exclusions")
+def end_listing_when_ground_one_no_longer_holds(sender, *, case, actor, **kwargs) -> None:
+    listing_end_on_exclusion(case=case, actor=actor)
 
 
 @receiver(party_changed, dispatch_uid="listings.search_keys")

@@ -10,11 +10,12 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db import connection, connections
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from enforcement import identity
+from enforcement import identity, rules, workdays
 from enforcement.models import CaseState, Party, ResponsiblePerson
 from enforcement.rules import Ground, RestrictionCategory
 from listings.models import PUBLIC, ListingDecision, RestrictionOrder
@@ -55,7 +56,17 @@ class PublicEntry:
         return [str(RestrictionCategory(c).label) for c in self.restricted_categories]
 
 
-def public_listings() -> QuerySet[ListingDecision]:
+def public_rows(today: datetime.date | None = None) -> QuerySet[ListingDecision]:
+    """The one rule of what the public may see, as rows: a listing in force and published (its grace period
+    over), on a case still listed, and not past its last day (`expires_on`), whether or not the daily sweep has
+    ended it yet."""
+    today = today or timezone.localdate()
+    return ListingDecision.objects.filter(PUBLIC, case__state=CaseState.LISTED).filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+    )
+
+
+def public_listings(today: datetime.date | None = None) -> QuerySet[ListingDecision]:
     """The listing decisions the public may see, with what `to_public_entry` needs joined in (no N+1)."""
     legal_representative = ResponsiblePerson.objects.filter(
         organisation=OuterRef("case__debtor"), role=ResponsiblePerson.Role.LEGAL_REPRESENTATIVE
@@ -64,7 +75,7 @@ def public_listings() -> QuerySet[ListingDecision]:
         case=OuterRef("case"), status=RestrictionOrder.Status.IN_FORCE
     ).order_by("-id")
     return (
-        ListingDecision.objects.filter(PUBLIC, case__state=CaseState.LISTED)
+        public_rows(today)
         .select_related("case", "case__court", "case__debtor")
         .annotate(
             legal_representative_name=Subquery(legal_representative.values("person__name")[:1]),
@@ -90,7 +101,7 @@ def public_entry_ids(
     Each filter reads the decision's own search keys, so a search walks one partial index over the public rows
     (name, ID number or case number, then id descending) and stops after a page: its cost does not grow with the
     list. The entries themselves then come from `public_entries`, which applies the whole rule again."""
-    rows = ListingDecision.objects.filter(PUBLIC, case__state=CaseState.LISTED)
+    rows = public_rows()
     for column, value in (
         ("debtor_id_number", id_number),
         ("case_number", case_number),
@@ -205,16 +216,22 @@ class _Compiled:
 
     def __init__(self, alias: str):
         self.compiler = (
-            public_listings().filter(pk__any=[0]).values_list(*PUBLIC_COLUMNS.values()).query.get_compiler(alias)
+            public_listings(SENTINEL_DAY)
+            .filter(pk__any=[0])
+            .values_list(*PUBLIC_COLUMNS.values())
+            .query.get_compiler(alias)
         )
         self.sql, params = self.compiler.as_sql()
         self.ids_at = params.index([0])
+        self.today_at = [i for i, p in enumerate(params) if p in (SENTINEL_DAY, SENTINEL_DAY.isoformat())]
         self.params = list(params)
         self.converters = self.compiler.get_converters([expression for expression, _, _ in self.compiler.select])
 
-    def rows(self, ids: list[int]) -> list[dict]:
+    def rows(self, ids: list[int], today: datetime.date) -> list[dict]:
         params = list(self.params)
         params[self.ids_at] = list(ids)
+        for position in self.today_at:
+            params[position] = today
         with connections[self.compiler.using].cursor() as cursor:
             cursor.execute(self.sql, params)
             fetched = cursor.fetchall()
@@ -223,6 +240,7 @@ class _Compiled:
 
 
 _compiled: dict[str, _Compiled] = {}
+SENTINEL_DAY = datetime.date(1, 1, 1)  # marks where today goes in the compiled statement
 
 
 def public_entries(ids: list[int], *, today: datetime.date | None = None) -> list[PublicEntry]:
@@ -234,12 +252,12 @@ def public_entries(ids: list[int], *, today: datetime.date | None = None) -> lis
         compiled = _compiled.get(connection.alias) or _compiled.setdefault(
             connection.alias, _Compiled(connection.alias)
         )
-        rows = compiled.rows(ids)
+        rows = compiled.rows(ids, today)
     else:  # elsewhere `__any` is an IN list whose length varies: let the ORM compile it each time
         fields = list(PUBLIC_COLUMNS.values())
         rows = [
             dict(zip(PUBLIC_COLUMNS, row, strict=True))
-            for row in public_listings().filter(pk__in=ids).values_list(*fields)
+            for row in public_listings(today).filter(pk__in=ids).values_list(*fields)
         ]
     by_id = {row["id"]: row for row in rows}
     return [_entry(by_id[pk], today) for pk in ids if pk in by_id]
@@ -254,3 +272,40 @@ def public_entry(entry_id: int) -> PublicEntry | None:
         return None
     found = public_entries([entry_id])
     return found[0] if found else None
+
+
+def creditor_bar_until(*, creditor_id: int, debtor_id: int, on: datetime.date) -> datetime.date | None:
+    """A creditor who had this debtor taken off the list by asking for the case's closing may not apply to list
+    them again for 6 months: the day that bar ends, or None. Only a removal from the list counts (a case closed
+    at the creditor's request while the debtor was never published bars nothing), and only the creditor's own
+    application is barred, never the court's own motion (the caller asks only for an application)."""
+    months = rules.get("creditor_removal_bar_months")
+    last = (
+        ListingDecision.objects.filter(
+            case__creditor_id=creditor_id,
+            case__debtor_id=debtor_id,
+            case__state=CaseState.CLOSED,
+            case__closed_reason=rules.ClosingReason.CREDITOR_REQUEST,
+            case__closed_on__gt=on - relativedelta(months=months),
+            status=ListingDecision.Status.REMOVED,
+            published_at__isnull=False,
+        )
+        .order_by("-case__closed_on")
+        .values_list("case__closed_on", flat=True)
+        .first()
+    )
+    return last + relativedelta(months=months) if last else None
+
+
+def removal_overdue(today: datetime.date | None = None) -> QuerySet[ListingDecision]:
+    """Listings still in force more than `removal_deadline_working_days` (3) working days after the cause of
+    their removal: the period over (the day after `expires_on`) or the case paid or closed. The public never
+    sees them (`public_rows` drops them at once); this is the court's deadline, which the daily report checks."""
+    today = today or timezone.localdate()
+    deadline = rules.get("removal_deadline_working_days")
+    latest_cause = today - datetime.timedelta(days=1)  # the latest day a cause could fall and be overdue today
+    while workdays.add_working_days(latest_cause, deadline) >= today:
+        latest_cause -= datetime.timedelta(days=1)
+    return ListingDecision.objects.filter(status=ListingDecision.Status.IN_FORCE).filter(
+        Q(expires_on__lt=latest_cause) | Q(case__state__in=[CaseState.PAID, CaseState.CLOSED])
+    )

@@ -8,7 +8,7 @@ import math
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -136,9 +136,6 @@ def open_data_file(request, fmt: str):
     path = opendata.latest_files().get(fmt)
     if path is None:
         raise Http404(_("The open-data file has not been generated yet."))
-    return FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=path.name,
-        content_type=opendata.CONTENT_TYPES[fmt],
-    )
+    response = StreamingHttpResponse(opendata.still_public(path, fmt), content_type=opendata.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{path.name}"'
+    return response

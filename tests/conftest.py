@@ -242,7 +242,7 @@ class Walk:
         listing_services.restriction_order_approve(
             actor=self.approver,
             order_id=order.pk,
-            order_number="（2026）京0101执限1号",
+            order_number=f"（2026）{case.court.code}执限{order.pk}号",
             served_on=timezone.localdate(),
         )
         case.refresh_from_db()
@@ -256,8 +256,8 @@ class Walk:
         listing_services.listing_approve(
             actor=self.approver,
             decision_id=decision.pk,
-            decision_number=f"（2026）京0101执失{decision.pk}号",
-            order_number=f"（2026）京0101执限{decision.pk}号",
+            decision_number=f"（2026）{case.court.code}执失{decision.pk}号",
+            order_number=f"（2026）{case.court.code}执限9{decision.pk}号",
             served_on=timezone.localdate(),
         )
         case.refresh_from_db()

@@ -10,20 +10,18 @@ from appeals.services.certificates import (
     is_clearable,
 )
 from appeals.services.deadlines import requests_flag_deadlines
-from appeals.services.requests import (
-    Filing,
-    case_for_debtor,
-    normalise_tracking_code,
+from appeals.services.decisions import (
     refusal,
     removal_request_ask_reconsideration,
     removal_request_carry_out,
-    removal_request_file,
     removal_request_grant,
     removal_request_reconsider,
     removal_request_reject,
+    removal_request_serve,
     removal_request_start_review,
     removal_request_withdraw,
 )
+from appeals.services.filing import Filing, case_for_debtor, normalise_tracking_code, removal_request_file
 
 __all__ = [
     "Filing",
@@ -42,6 +40,7 @@ __all__ = [
     "removal_request_grant",
     "removal_request_reconsider",
     "removal_request_reject",
+    "removal_request_serve",
     "removal_request_start_review",
     "removal_request_withdraw",
     "requests_flag_deadlines",

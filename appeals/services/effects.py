@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 from appeals.models import RequestKind
 from enforcement import services as case_services
 from enforcement.errors import Conflict, InvalidInput, RuleViolation
-from enforcement.models import OPEN_STATES, CaseState
+from enforcement.models import OPEN_STATES, CaseState, paid_closing_reason
 from enforcement.rules import ClosingReason
-from enforcement.services import audit_write
 from listings import services as listing_services
 from listings.models import ListingDecision, RestrictionOrder
 
@@ -37,7 +36,7 @@ def _order_in_force(case_id: int):
 
 
 def _close_paid(actor, case, note: str) -> None:
-    reason = ClosingReason.PAID_IN_FULL if case.balance == 0 else ClosingReason.SETTLEMENT_PERFORMED
+    reason = paid_closing_reason(case)
     case_services.case_close(actor=actor, case_id=case.pk, reason=reason, note=note)
 
 
@@ -127,15 +126,7 @@ def _correct(request, actor, reasons: str, effect: dict) -> str:
     if (not name or name == case.debtor.name) and not changes:
         raise InvalidInput(_("Enter the corrected data: what the debtor showed to be wrong."), field="debtor_name")
     if name and name != case.debtor.name:
-        old = case.debtor.name
-        case_services.party_update(actor=actor, party_id=case.debtor_id, name=name)
-        audit_write(
-            case=case,
-            actor=actor,
-            action="party_correct",
-            reason=reasons,
-            detail={"changed": {"name": {"from": old, "to": name}}},
-        )
+        case_services.party_update(actor=actor, party_id=case.debtor_id, reason=reasons, name=name)
     if changes:
         case_services.case_update(actor=actor, case_id=case.pk, reason=reasons, **changes)
     return _in_language(request, lambda: _("The data was corrected as requested."))

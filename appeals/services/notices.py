@@ -38,7 +38,7 @@ def _subject_and_intro(step: str, request) -> tuple[str, str]:
             _("Your request %(code)s has been rejected"),
             _(
                 "The court has rejected your request about case %(case)s. You may ask the higher court to "
-                "reconsider it until %(window)s, from the tracking page."
+                "reconsider it within 10 days of receiving this message, from the tracking page."
             ),
         ),
         "reconsideration_requested": (
@@ -75,7 +75,7 @@ def _subject_and_intro(step: str, request) -> tuple[str, str]:
     return subject % values, intro % values
 
 
-def tell_debtor(request, step: str, *, withdrawal_code: str = "") -> None:
+def tell_debtor(request, step: str, *, withdrawal_code: str = "", after_sent: dict | None = None) -> None:
     """Queue the e-mail for this step of the request (inside the caller's transaction). The receipt carries the
     withdrawal code, which only the filer is given (here and once on the receipt page)."""
     if not request.contact_email:
@@ -100,4 +100,6 @@ def tell_debtor(request, step: str, *, withdrawal_code: str = "") -> None:
             _("Enforcement Registry. This message was sent automatically; do not reply to it."),
         ]
         body = "\n".join(lines)
-    outbox_email(to=request.contact_email, subject=subject, body=body, key=f"appeals:{request.pk}:{step}")
+    outbox_email(
+        to=request.contact_email, subject=subject, body=body, key=f"appeals:{request.pk}:{step}", after_sent=after_sent
+    )

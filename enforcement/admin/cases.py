@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -22,7 +21,6 @@ from enforcement.errors import DomainError
 from enforcement.models import (
     AccessLogEntry,
     AuditEntry,
-    CaseState,
     Court,
     Currency,
     EnforcementCase,
@@ -43,11 +41,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(
-                state=CaseState.JUDGMENT,
-                payment_due_on__lt=timezone.localdate(),
-                amount_paid__lt=F("amount_due"),
-            )
+            return queryset.due_for_default(timezone.localdate())
         return queryset
 
 

@@ -1,18 +1,17 @@
 """Parties and their responsible persons; writes go through the services."""
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from enforcement import identity, permissions, services
+from enforcement import identity, services
 from enforcement.access import log_access
 from enforcement.admin.base import _is_any_clerk, is_staff_member
 from enforcement.models import (
     AccessLogEntry,
-    EnforcementCase,
     Party,
     ResponsiblePerson,
 )
+from enforcement.selectors import parties_visible_to
 
 # --- parties -----------------------------------------------------------------------------------------------------
 
@@ -59,17 +58,7 @@ class PartyAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         """Parties of the user's courts' cases (and their organisations' responsible persons), and new ones."""
-        parties = super().get_queryset(request)
-        courts = permissions.court_ids(request.user)
-        if courts is None:
-            return parties
-        in_courts = EnforcementCase.objects.filter(court_id__in=courts)
-        return parties.filter(
-            Exists(in_courts.filter(debtor=OuterRef("pk")))
-            | Exists(in_courts.filter(creditor=OuterRef("pk")))
-            | Exists(in_courts.filter(debtor__responsible_persons__person=OuterRef("pk")))
-            | ~Exists(EnforcementCase.objects.filter(Q(debtor=OuterRef("pk")) | Q(creditor=OuterRef("pk"))))
-        )
+        return parties_visible_to(request.user) & super().get_queryset(request)
 
     def get_search_results(self, request, queryset, search_term):
         """An exact ID number finds the party in any court (the clerk knows it); names only in the user's."""

@@ -4,14 +4,13 @@ Staff only (active, `is_staff`, a role in at least one court, or a superuser). A
 user's courts answers 404, like the admin: an API client learns nothing about other courts' records.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 
 from enforcement import permissions
 from enforcement.models import EnforcementCase, Party
-from enforcement.selectors import cases_visible_to
+from enforcement.selectors import cases_visible_to, parties_visible_to
 
 
 def is_court_staff(user) -> bool:
@@ -39,22 +38,6 @@ def visible_case(user, case_id) -> EnforcementCase:
     if case is None:
         raise Http404(_("No such case in your courts."))
     return case
-
-
-def parties_visible_to(user) -> QuerySet[Party]:
-    """Parties of the user's courts' cases, their organisations' responsible persons, and parties without a case
-    yet (the same rule as the admin's party list)."""
-    parties = Party.objects.all()
-    courts = permissions.court_ids(user)
-    if courts is None:
-        return parties
-    in_courts = EnforcementCase.objects.filter(court_id__in=courts)
-    return parties.filter(
-        Exists(in_courts.filter(debtor=OuterRef("pk")))
-        | Exists(in_courts.filter(creditor=OuterRef("pk")))
-        | Exists(in_courts.filter(debtor__responsible_persons__person=OuterRef("pk")))
-        | ~Exists(EnforcementCase.objects.filter(Q(debtor=OuterRef("pk")) | Q(creditor=OuterRef("pk"))))
-    )
 
 
 def visible_party(user, party_id) -> Party:

@@ -1,7 +1,7 @@
 from .access import AccessLogEntry
 from .api import IdempotencyKey
 from .audit import AppendOnlyError, AuditEntry
-from .cases import OPEN_STATES, CaseState, Currency, EnforcementCase, Payment
+from .cases import OPEN_STATES, CaseState, Currency, EnforcementCase, Payment, paid_closing_reason
 from .courts import Court, Province, StaffRole
 from .intake import IntakeBatch, IntakeRecord
 from .jobs import JobRun
@@ -27,4 +27,5 @@ __all__ = [
     "Province",
     "ResponsiblePerson",
     "StaffRole",
+    "paid_closing_reason",
 ]

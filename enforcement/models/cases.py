@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, can_proceed, transition
 
 from enforcement import rules
 from enforcement.permissions import Role, requires
@@ -67,6 +67,33 @@ def has_balance(case) -> bool:
 @condition(_("The debtor still owes part of the amount."))
 def fully_paid(case) -> bool:
     return case.balance == 0
+
+
+class EnforcementCaseQuerySet(models.QuerySet):
+    """Which cases a rule applies to, set-wise: the sweeps, the admin's filters and the services ask here. The
+    same rules for one case are the transitions' conditions above (`notice_served`, `payment_period_over`,
+    `has_balance`, `fully_paid`)."""
+
+    def due_for_default(self, today: datetime.date):
+        """Notice served, payment period over, a balance left, not yet declared in default."""
+        return self.filter(
+            state=CaseState.JUDGMENT,
+            notice_served_on__isnull=False,
+            payment_due_on__lt=today,
+            amount_paid__lt=models.F("amount_due"),
+        )
+
+    def paid_closing_as(self, reason: str):
+        """Paid cases that close for `reason` (see `paid_closing_reason`)."""
+        paid = self.filter(state=CaseState.PAID)
+        if reason == rules.ClosingReason.PAID_IN_FULL:
+            return paid.filter(amount_paid=models.F("amount_due"))
+        return paid.filter(amount_paid__lt=models.F("amount_due"))
+
+
+def paid_closing_reason(case) -> str:
+    """A paid case closes as paid in full when nothing is owed, otherwise as settlement performed."""
+    return rules.ClosingReason.PAID_IN_FULL if case.balance == 0 else rules.ClosingReason.SETTLEMENT_PERFORMED
 
 
 class EnforcementCase(ConcurrentTransitionMixin, models.Model):
@@ -154,6 +181,8 @@ class EnforcementCase(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = EnforcementCaseQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("enforcement case")
         verbose_name_plural = _("enforcement cases")
@@ -174,6 +203,21 @@ class EnforcementCase(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["creditor", "debtor"], name="case_creditor_debtor_idx"),
         ]
 
+    # For refusals (see enforcement.services.transitions.refusal).
+    TRANSITION_LABELS = {
+        "declare_default": _("declared in default"),
+        "restrict": _("restricted"),
+        "list_debtor": _("listed"),
+        "expire": _("taken off the list at the end of its period"),
+        "revoke": _("taken off the list as listed in error"),
+        "delist": _("taken off the list because ground (1) no longer holds"),
+        "lift": _("released from its restriction"),
+        "pay_in_full": _("marked paid in full"),
+        "settle": _("marked settled"),
+        "remove": _("closed"),
+    }
+    REFUSED_IN_STATE = _("A case in state %(state)s cannot be %(action)s.")
+
     def __str__(self) -> str:
         return self.case_number
 
@@ -187,7 +231,8 @@ class EnforcementCase(ConcurrentTransitionMixin, models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.state == CaseState.JUDGMENT and payment_period_over(self) and has_balance(self)
+        """Due for default: `declare_default` may be taken now (its source and conditions)."""
+        return can_proceed(self.declare_default)
 
     # --- transitions: thin; the services in enforcement.services (and listings.services) lock, check and audit.
 
@@ -227,6 +272,16 @@ class EnforcementCase(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=CaseState.LISTED,
+        target=CaseState.RESTRICTED,
+        permission=requires(Role.APPROVER),
+    )
+    def delist(self) -> None:
+        """Ground (1) no longer holds (security given, seized assets cover the balance ...): a listing on it
+        alone ends; the restriction order stays."""
+
+    @transition(
+        field=state,
+        source=CaseState.LISTED,
         target=RETURN_VALUE(CaseState.RESTRICTED, CaseState.DEFAULTED),
         permission=requires(Role.APPROVER),
     )
@@ -257,11 +312,19 @@ class EnforcementCase(ConcurrentTransitionMixin, models.Model):
     def settle(self) -> None:
         """The settlement agreement between creditor and debtor has been performed."""
 
+    # Closing a case whose debtor is listed or restricted ends a listing or an order for a reason other than
+    # payment in full or expiry: an approver's act, as a revocation is (DESIGN.md: "the same four eyes").
     @transition(
         field=state,
-        source=[CaseState.PAID, CaseState.DEFAULTED, CaseState.RESTRICTED, CaseState.LISTED],
+        source=[CaseState.PAID, CaseState.DEFAULTED],
         target=CaseState.CLOSED,
         permission=requires(Role.CLERK),
+    )
+    @transition(
+        field=state,
+        source=[CaseState.RESTRICTED, CaseState.LISTED],
+        target=CaseState.CLOSED,
+        permission=requires(Role.APPROVER),
     )
     def remove(self, *, closed_reason: str, closed_on: datetime.date) -> None:
         """Close the case: the list entry goes and every restriction is lifted."""

@@ -10,6 +10,7 @@ per-court permissions, only to the rules.
 
 from enforcement.services.bulk import cases_transition_many
 from enforcement.services.cases import (
+    CASE_CORRECTING_ROLES,
     CASE_EDITABLE_FIELDS,
     case_close,
     case_close_paid,
@@ -18,6 +19,7 @@ from enforcement.services.cases import (
     case_settle,
     case_update,
     notice_record,
+    notice_refusal,
 )
 from enforcement.services.core import (
     MAX_AMOUNT,
@@ -25,16 +27,22 @@ from enforcement.services.core import (
     actor_name,
     audit_write,
     case_lock,
-    case_transition,
     stale_message,
-    transition_refusal,
 )
 from enforcement.services.outbox import outbox_email, outbox_send_due, outbox_task
 from enforcement.services.parties import party_create, party_update, responsible_person_add, responsible_person_remove
-from enforcement.services.payments import payment_record
+from enforcement.services.payments import payment_record, payment_refusal
 from enforcement.services.retention import parties_anonymise_expired
+from enforcement.services.transitions import (
+    case_transition,
+    refusal,
+    transition_apply,
+    transition_many,
+    transition_refusal,
+)
 
 __all__ = [
+    "CASE_CORRECTING_ROLES",
     "CASE_EDITABLE_FIELDS",
     "MAX_AMOUNT",
     "SYSTEM_ACTOR_NAME",
@@ -50,6 +58,7 @@ __all__ = [
     "case_update",
     "cases_transition_many",
     "notice_record",
+    "notice_refusal",
     "outbox_email",
     "outbox_send_due",
     "outbox_task",
@@ -57,8 +66,12 @@ __all__ = [
     "party_create",
     "party_update",
     "payment_record",
+    "payment_refusal",
+    "refusal",
     "responsible_person_add",
     "responsible_person_remove",
     "stale_message",
+    "transition_apply",
+    "transition_many",
     "transition_refusal",
 ]

@@ -8,18 +8,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from enforcement import rules, workdays
+from enforcement import permissions, rules, workdays
 from enforcement.casenumbers import parse_case_number
-from enforcement.errors import Conflict, InvalidInput, RuleViolation
+from enforcement.errors import Conflict, DomainError, Forbidden, InvalidInput, RuleViolation
 from enforcement.models import (
     CaseState,
     Court,
     EnforcementCase,
     Party,
+    paid_closing_reason,
 )
 from enforcement.permissions import Role
-from enforcement.services.core import _money, _require_role, _validated, audit_write, case_lock, case_transition
+from enforcement.services.core import _money, _require_role, _validated, audit_write, case_lock
 from enforcement.services.outbox import outbox_task
+from enforcement.services.transitions import case_transition
+from enforcement.signals import case_changed
 
 # --- cases -------------------------------------------------------------------------------------------------------
 
@@ -34,6 +37,10 @@ CASE_EDITABLE_FIELDS = (
     "subsidiary_liability",
     "internal_notes",
 )
+
+
+#: Who corrects a case's data: a clerk, or an approver (whose correction may end a listing on ground (1)).
+CASE_CORRECTING_ROLES = (Role.CLERK, Role.APPROVER)
 
 
 def _check_case_parties(creditor: Party, debtor: Party) -> None:
@@ -87,7 +94,7 @@ def case_open(
         _check_case_parties(creditor, debtor)
         case = EnforcementCase(
             court=court,
-            case_number=f"（{number.year}）{number.court_code}执{number.kind}{number.serial}号",
+            case_number=number.canonical,
             creditor=creditor,
             debtor=debtor,
             basis_issuer=basis_issuer,
@@ -124,7 +131,7 @@ def case_update(*, actor, case_id: int, reason: str, **changes) -> EnforcementCa
         raise InvalidInput(_("Say why the data is corrected."), field="reason")
     with transaction.atomic():
         case = case_lock(case_id)
-        _require_role(actor, case.court_id, Role.CLERK)
+        _require_role(actor, case.court_id, *CASE_CORRECTING_ROLES)
         if not case.is_open:
             raise Conflict(_("A %(state)s case cannot be corrected.") % {"state": case.get_state_display()})
         changed = {}
@@ -146,7 +153,31 @@ def case_update(*, actor, case_id: int, reason: str, **changes) -> EnforcementCa
         _validated(case)
         case.save()
         audit_write(case=case, actor=actor, action="update", reason=reason, detail={"changed": changed})
+        if not pay_in_full_if_due(case=case, actor=actor):
+            case_changed.send(sender=EnforcementCase, case=case, changed=changed, actor=actor)
     return case
+
+
+def pay_in_full_if_due(*, case: EnforcementCase, actor) -> bool:
+    """Nothing is owed any more (a payment, or the amount due corrected down to what was paid): the case is paid
+    in full, its sanctions end in this transaction and it closes after commit. Returns whether it was due."""
+    if case.is_open and case.balance == 0:
+        case_transition(case=case, transition="pay_in_full", actor=actor, reason=_("Paid in full"))
+        _close_after_commit(case.pk)
+        return True
+    return False
+
+
+def notice_refusal(case: EnforcementCase, actor) -> DomainError | None:
+    """Why `actor` may not record the enforcement notice on this case now, or None (the service and the button)."""
+    if actor is not None and not permissions.has_role(actor, case.court_id, Role.CLERK):
+        return Forbidden(_("You do not have a role in this court that allows this."))
+    if case.state != CaseState.JUDGMENT:
+        return Conflict(
+            _("The enforcement notice is recorded before default; this case is %(state)s.")
+            % {"state": case.get_state_display()}
+        )
+    return None
 
 
 def notice_record(
@@ -165,12 +196,9 @@ def notice_record(
         raise InvalidInput(_("The payment period is between 1 and 365 days."), field="payment_days")
     with transaction.atomic():
         case = case_lock(case_id, expected_state=expected_state)
-        _require_role(actor, case.court_id, Role.CLERK)
-        if case.state != CaseState.JUDGMENT:
-            raise Conflict(
-                _("The enforcement notice is recorded before default; this case is %(state)s.")
-                % {"state": case.get_state_display()}
-            )
+        error = notice_refusal(case, actor)
+        if error is not None:
+            raise error
         if served_on < case.filed_on:
             raise InvalidInput(_("The notice cannot have been served before the case was filed."), field="served_on")
         case.notice_served_on = served_on
@@ -257,7 +285,7 @@ def case_close_paid(*, case_id: int) -> EnforcementCase | None:
         case = case_lock(case_id)
         if case.state != CaseState.PAID:
             return None
-        reason = rules.ClosingReason.PAID_IN_FULL if case.balance == 0 else rules.ClosingReason.SETTLEMENT_PERFORMED
+        reason = paid_closing_reason(case)
         case_transition(
             case=case,
             transition="remove",

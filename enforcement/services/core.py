@@ -1,4 +1,4 @@
-"""The one way a case changes state, the audit trail, and the checks every service shares."""
+"""Locking a case, the audit trail, and the checks every service shares. (State changes: `transitions`.)"""
 
 import logging
 from decimal import Decimal, InvalidOperation
@@ -6,17 +6,15 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django_fsm import ConcurrentTransition, FSMFieldMixin, can_proceed
+from django_fsm import FSMFieldMixin
 
 from enforcement import permissions, rules
-from enforcement.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation, StaleCase
+from enforcement.errors import Forbidden, InvalidInput, NotFound, StaleCase
 from enforcement.models import (
     AuditEntry,
     CaseState,
     EnforcementCase,
 )
-from enforcement.signals import case_transitioned
 
 logger = logging.getLogger(__name__)
 
@@ -95,19 +93,6 @@ def case_lock(case_id: int, *, expected_state: str | None = None) -> Enforcement
     return case
 
 
-TRANSITION_LABELS = {
-    "declare_default": gettext_lazy("declared in default"),
-    "restrict": gettext_lazy("restricted"),
-    "list_debtor": gettext_lazy("listed"),
-    "expire": gettext_lazy("taken off the list at the end of its period"),
-    "revoke": gettext_lazy("taken off the list as listed in error"),
-    "lift": gettext_lazy("released from its restriction"),
-    "pay_in_full": gettext_lazy("marked paid in full"),
-    "settle": gettext_lazy("marked settled"),
-    "remove": gettext_lazy("closed"),
-}
-
-
 def stale_message(case: EnforcementCase, expected_state: str) -> str:
     return _(
         "Case %(number)s changed while you were looking at it: it is now %(state)s, not %(expected)s. "
@@ -117,71 +102,6 @@ def stale_message(case: EnforcementCase, expected_state: str) -> str:
         "state": case.get_state_display(),
         "expected": CaseState(expected_state).label if expected_state in CaseState.values else expected_state,
     }
-
-
-def transition_refusal(case: EnforcementCase, transition: str, actor) -> Conflict | Forbidden | None:
-    """Why `actor` may not apply `transition` to `case` now (as the error to raise), or None. Changes nothing."""
-    method = getattr(case, transition)
-    if not can_proceed(method, check_conditions=False):
-        return Conflict(
-            _("A case in state %(state)s cannot be %(action)s.")
-            % {"state": case.get_state_display(), "action": TRANSITION_LABELS.get(transition, transition)}
-        )
-    if actor is not None and not method._django_fsm.has_transition_perm(case, case.state, actor):
-        return Forbidden(_("You do not have a role in %(court)s that allows this.") % {"court": case.court})
-    fsm_transition = method._django_fsm.get_transition(case.state)
-    unmet = [str(getattr(cond, "message", cond.__name__)) for cond in fsm_transition.conditions if not cond(case)]
-    if unmet:
-        return RuleViolation(" ".join(unmet))
-    return None
-
-
-def case_transition(
-    *,
-    case: EnforcementCase,
-    transition: str,
-    actor,
-    reason: str = "",
-    legal_basis: str | None = None,
-    detail: dict | None = None,
-    **kwargs,
-) -> AuditEntry:
-    """Apply one transition to a case locked by `case_lock`, save it, audit it and tell listeners."""
-    _require_atomic()
-    refusal = transition_refusal(case, transition, actor)
-    if refusal is not None:
-        raise refusal
-    from_state = case.state
-    getattr(case, transition)(**kwargs)
-    try:
-        case.save()
-    except ConcurrentTransition:
-        raise StaleCase(
-            _("Case %(number)s was changed by someone else at the same moment. Reload and try again.")
-            % {"number": case.case_number}
-        ) from None
-    entry = audit_write(
-        case=case,
-        actor=actor,
-        action=transition,
-        from_state=from_state,
-        to_state=case.state,
-        reason=reason,
-        legal_basis=legal_basis,
-        detail=detail,
-    )
-    case_transitioned.send(
-        sender=EnforcementCase,
-        case=case,
-        transition=transition,
-        from_state=from_state,
-        to_state=case.state,
-        actor=actor,
-        reason=reason,
-        audit_entry=entry,
-    )
-    logger.info("case %s: %s %s -> %s by %s", case.pk, transition, from_state, case.state, actor_name(actor))
-    return entry
 
 
 MAX_AMOUNT = Decimal(10) ** 14  # the columns hold 16 digits, 2 of them decimals

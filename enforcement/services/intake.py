@@ -57,8 +57,8 @@ from enforcement.casenumbers import parse_case_number
 from enforcement.errors import Conflict, DomainError, InvalidInput, NotFound
 from enforcement.models import CaseState, Court, Currency, EnforcementCase, IntakeBatch, IntakeRecord, Party
 from enforcement.permissions import Role
-from enforcement.services.bulk import insert_audit_rows
 from enforcement.services.core import _money, _require_role, actor_name
+from enforcement.services.transitions import insert_audit_rows
 
 logger = logging.getLogger(__name__)
 
@@ -357,7 +357,7 @@ def _judgment(
                     % {"n": case_number, "code": number.court_code, "court": court, "own": court.code},
                 )
             )
-        case_number = f"（{number.year}）{number.court_code}执{number.kind}{number.serial}号"
+        case_number = number.canonical
     filed_on = _date(row, "filed_on", errors, line)
     if filed_on and filed_on > today:
         errors.append(Rejection(line, "filed_on", _("The filing date cannot be in the future.")))

@@ -34,10 +34,18 @@ MAX_ATTEMPTS = 30
 ERASED_PAYLOAD = {"erased": "retention"}
 
 
-def outbox_email(*, to: list[str] | str, subject: str, body: str, key: str | None = None) -> OutboxMessage | None:
-    """Queue an e-mail. With `key`, the same cause (the same key) queues it once; returns None the second time."""
+def outbox_email(
+    *, to: list[str] | str, subject: str, body: str, key: str | None = None, after_sent: dict | None = None
+) -> OutboxMessage | None:
+    """Queue an e-mail. With `key`, the same cause (the same key) queues it once; returns None the second time.
+    `after_sent` ({"task": name, "kwargs": {...}}) is queued as a task in the transaction that marks the e-mail
+    sent, with `sent_on` (the day it was sent) added to its kwargs: what follows from the delivery itself (the
+    service of a decision)."""
     recipients = [to] if isinstance(to, str) else list(to)
-    return _write(OutboxMessage.Kind.EMAIL, {"to": recipients, "subject": subject, "body": body}, key)
+    payload = {"to": recipients, "subject": subject, "body": body}
+    if after_sent:
+        payload["after_sent"] = after_sent
+    return _write(OutboxMessage.Kind.EMAIL, payload, key)
 
 
 def outbox_task(*, task: str, kwargs: dict | None = None, key: str | None = None) -> OutboxMessage | None:
@@ -123,6 +131,10 @@ def _send_one(message: OutboxMessage) -> str:
     message.sent_at = now
     message.last_error = ""
     message.save(update_fields=["attempts", "last_error", "sent_at"])
+    follow = message.payload.get("after_sent") if message.kind == OutboxMessage.Kind.EMAIL else None
+    if follow:
+        kwargs = {**follow.get("kwargs", {}), "sent_on": timezone.localdate(now).isoformat()}
+        outbox_task(task=follow["task"], kwargs=kwargs, key=f"after-sent:{message.pk}")
     return "sent"
 
 
@@ -169,6 +181,9 @@ def _deliver(message: OutboxMessage) -> None:
     from config.celery import app
 
     task = app.tasks.get(payload["task"])
+    if task is None:  # the apps' task modules are discovered lazily: import them, then look again
+        app.loader.import_default_modules()
+        task = app.tasks.get(payload["task"])
     if task is None:
         raise LookupError(f"No task named {payload['task']!r} is registered.")
     task.apply_async(kwargs=payload["kwargs"])

@@ -6,14 +6,22 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from enforcement.errors import Conflict, InvalidInput, RuleViolation
-from enforcement.models import (
-    OPEN_STATES,
-    Payment,
-)
+from enforcement import permissions
+from enforcement.errors import Conflict, DomainError, Forbidden, InvalidInput, RuleViolation
+from enforcement.models import OPEN_STATES, EnforcementCase, Payment
 from enforcement.permissions import Role
-from enforcement.services.cases import _close_after_commit
-from enforcement.services.core import _money, _require_role, audit_write, case_lock, case_transition
+from enforcement.services.cases import pay_in_full_if_due
+from enforcement.services.core import _money, _require_role, audit_write, case_lock
+
+
+def payment_refusal(case: EnforcementCase, actor) -> DomainError | None:
+    """Why `actor` may not record a payment on this case now, or None (the service and the button). A replayed
+    idempotency key is answered before this is asked."""
+    if actor is not None and not permissions.has_role(actor, case.court_id, Role.CLERK):
+        return Forbidden(_("You do not have a role in this court that allows this."))
+    if case.state not in OPEN_STATES:
+        return Conflict(_("No payment can be recorded on a %(state)s case.") % {"state": case.get_state_display()})
+    return None
 
 
 def payment_record(
@@ -58,8 +66,9 @@ def payment_record(
                     field="idempotency_key",
                 )
             return existing, False
-        if case.state not in OPEN_STATES:
-            raise Conflict(_("No payment can be recorded on a %(state)s case.") % {"state": case.get_state_display()})
+        error = payment_refusal(case, actor)
+        if error is not None:
+            raise error
         if currency != case.currency:
             raise InvalidInput(
                 _("This case is in %(c)s; record the payment in %(c)s.") % {"c": case.currency},
@@ -103,7 +112,5 @@ def payment_record(
                 "balance": str(case.balance),
             },
         )
-        if case.balance == 0:
-            case_transition(case=case, transition="pay_in_full", actor=actor, reason=_("Paid in full"))
-            _close_after_commit(case.pk)
+        pay_in_full_if_due(case=case, actor=actor)
     return payment, True

@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 
 from enforcement import rules
 from enforcement.models import CaseState, EnforcementCase, Party, ResponsiblePerson
-from enforcement.services.bulk import insert_audit_rows
 from enforcement.services.core import SYSTEM_ACTOR_NAME
+from enforcement.services.transitions import insert_audit_rows
 from enforcement.signals import parties_anonymised
 
 AUDIT_ACTION = "parties_anonymise"

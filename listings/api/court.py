@@ -104,17 +104,26 @@ class TemporaryLiftOut(serializers.ModelSerializer):
 
 class OrderProposeIn(ExpectedState):
     categories = categories_field(min_length=1)
-    facts = serializers.CharField(required=False, allow_blank=True, default="")
-    responsible_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+    facts = serializers.CharField(
         required=False,
-        help_text=gettext_lazy("Responsible-person links to bind (ids); all of the organisation's if omitted."),
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy("The order binds the debtor and every responsible person of an organisation."),
     )
 
 
-class OrderApproveIn(ExpectedState):
-    order_number = serializers.CharField(max_length=60)
-    served_on = serializers.DateField()
+class Signed(ExpectedState):
+    decided_on = serializers.DateField(
+        required=False,
+        help_text=gettext_lazy("The date on the signed document (today if omitted); not before the case was filed."),
+    )
+    served_on = serializers.DateField(help_text=gettext_lazy("On or after the decision, not in the future."))
+
+
+class OrderApproveIn(Signed):
+    order_number = serializers.CharField(
+        max_length=60, help_text=gettext_lazy("The court's number: （2026）京0101执限12号, unique in the court.")
+    )
 
 
 class RejectIn(serializers.Serializer):
@@ -150,12 +159,17 @@ class ListingProposeIn(ExpectedState):
             "For a debtor not yet restricted: the restriction order proposed with it (all if omitted)."
         ),
     )
-    responsible_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+    on_creditor_application = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text=gettext_lazy("False when the court lists the debtor on its own motion (no creditor bar applies)."),
+    )
 
 
-class ListingApproveIn(ExpectedState):
-    decision_number = serializers.CharField(max_length=60)
-    served_on = serializers.DateField()
+class ListingApproveIn(Signed):
+    decision_number = serializers.CharField(
+        max_length=60, help_text=gettext_lazy("The court's number: （2026）京0101执失12号, unique in the court.")
+    )
     order_number = serializers.CharField(
         max_length=60,
         required=False,

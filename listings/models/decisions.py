@@ -11,7 +11,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from enforcement.fields import ChoiceSetField
 from enforcement.models import EnforcementCase, Party, ResponsiblePerson
-from enforcement.permissions import Role, requires
+from enforcement.models.cases import condition, local_today
+from enforcement.permissions import Role, requires, requires_other_approver
 from enforcement.rules import Ground, LiftReason, RestrictionCategory
 
 
@@ -53,6 +54,29 @@ class DecisionRecord(ConcurrentTransitionMixin, models.Model):
         return self.case.court_id
 
 
+@condition(_("The listing period has not ended yet (a listing on ground (1) alone runs until performance)."))
+def period_over(decision) -> bool:
+    return decision.expires_on is not None and decision.expires_on < local_today()
+
+
+class ListingDecisionQuerySet(models.QuerySet):
+    """When a listing is due for publication or expiry: one queryset method each, for the sweeps, the services,
+    the buttons and the admin's filters alike (`period_over` is the same rule for one row, as a condition)."""
+
+    def due_for_publication(self, today):
+        """Signed, its grace period over, not yet published, on a case still listed."""
+        return self.filter(status="in_force", published_at__isnull=True, publish_on__lte=today, case__state="listed")
+
+    def due_for_expiry(self, today):
+        """In force, its last day (`expires_on`) before today."""
+        return self.filter(status="in_force", expires_on__lt=today)
+
+
+@condition(_("A listed debtor must stay restricted: end or revoke the listing first."))
+def debtor_not_listed(order) -> bool:
+    return order.case.state != "listed"
+
+
 #: Rows the public may see (the case must also still be `listed`: see `listings.selectors`).
 PUBLIC = models.Q(status="in_force", published_at__isnull=False)
 
@@ -89,6 +113,15 @@ class ListingDecision(DecisionRecord):
         default=0,
         help_text=_("0 to 3 months between the decision and publication; payment meanwhile means no publication."),
     )
+    on_creditor_application = models.BooleanField(
+        _("on the creditor's application"),
+        default=True,
+        help_text=_(
+            "Listed on the creditor's application (most cases) or, if not ticked, on the court's own motion. A "
+            "creditor who had the debtor removed may not apply again for 6 months; the court's own motion is "
+            "not barred."
+        ),
+    )
     decision_number = models.CharField(_("decision number"), max_length=60, blank=True)
     publish_on = models.DateField(_("to be published on"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
@@ -109,6 +142,8 @@ class ListingDecision(DecisionRecord):
     )
     province = models.CharField(_("province"), max_length=2, editable=False, default="")
 
+    objects = ListingDecisionQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("listing decision")
         verbose_name_plural = _("listing decisions")
@@ -120,6 +155,10 @@ class ListingDecision(DecisionRecord):
                 name="listing_one_active_per_case",
             ),
             models.CheckConstraint(condition=models.Q(grace_months__lte=12), name="listing_grace_bounded"),
+            # The number carries the court's code: unique per court and kind (services.common.document_number).
+            models.UniqueConstraint(
+                fields=["decision_number"], condition=~models.Q(decision_number=""), name="listing_number_unique"
+            ),
         ]
         indexes = [
             # The sweeps' driving indexes: only the rows they can act on.
@@ -135,6 +174,16 @@ class ListingDecision(DecisionRecord):
             models.Index(fields=["case_number", "-id"], condition=PUBLIC, name="listing_public_casenumber_idx"),
         ]
 
+    TRANSITION_LABELS = {
+        "approve": _("signed"),
+        "reject": _("refused"),
+        "lapse": _("lapsed"),
+        "expire": _("ended at the end of its period"),
+        "remove": _("removed"),
+        "revoke": _("revoked"),
+    }
+    REFUSED_IN_STATE = _("A listing decision that is %(state)s cannot be %(action)s.")
+
     def __str__(self) -> str:
         return self.decision_number or _("Listing proposal #%(id)s") % {"id": self.pk}
 
@@ -142,35 +191,44 @@ class ListingDecision(DecisionRecord):
     def is_published(self) -> bool:
         return self.status == self.Status.IN_FORCE and self.published_at is not None
 
-    @transition(field=status, source=Status.PROPOSED, target=Status.IN_FORCE, permission=requires(Role.APPROVER))
-    def approve(self, *, approved_by, decided_on, decision_number, served_on) -> None:
+    @transition(field=status, source=Status.PROPOSED, target=Status.IN_FORCE, permission=requires_other_approver)
+    def approve(self, *, approved_by, decided_on, decision_number, served_on, publish_on) -> None:
         self.approved_by = approved_by
         self.decided_on = decided_on
         self.decision_number = decision_number
         self.served_on = served_on
+        self.publish_on = publish_on
 
     @transition(field=status, source=Status.PROPOSED, target=Status.REJECTED, permission=requires(Role.APPROVER))
-    def reject(self, *, approved_by, reason) -> None:
+    def reject(self, *, approved_by, rejection_reason) -> None:
         self.approved_by = approved_by
-        self.rejection_reason = reason
+        self.rejection_reason = rejection_reason
 
     @transition(field=status, source=Status.PROPOSED, target=Status.LAPSED)
     def lapse(self) -> None:
         pass
 
-    @transition(field=status, source=Status.IN_FORCE, target=Status.EXPIRED, permission=requires(Role.CLERK))
+    @transition(
+        field=status,
+        source=Status.IN_FORCE,
+        target=Status.EXPIRED,
+        conditions=[period_over],
+        permission=requires(Role.CLERK),
+    )
     def expire(self, *, at) -> None:
         self.ended_at = at
 
-    @transition(field=status, source=Status.IN_FORCE, target=Status.REMOVED, permission=requires(Role.CLERK))
-    def remove(self, *, at, reason) -> None:
+    # Payment and the case's closing remove a listing set-wise, as the case's transition allowed; removal on its
+    # own (security given) is an approver's act.
+    @transition(field=status, source=Status.IN_FORCE, target=Status.REMOVED, permission=requires(Role.APPROVER))
+    def remove(self, *, at, end_reason) -> None:
         self.ended_at = at
-        self.end_reason = reason
+        self.end_reason = end_reason
 
     @transition(field=status, source=Status.IN_FORCE, target=Status.REVOKED, permission=requires(Role.APPROVER))
-    def revoke(self, *, at, reason) -> None:
+    def revoke(self, *, at, end_reason) -> None:
         self.ended_at = at
-        self.end_reason = reason
+        self.end_reason = end_reason
 
 
 class RestrictionOrder(DecisionRecord):
@@ -216,12 +274,23 @@ class RestrictionOrder(DecisionRecord):
                 condition=models.Q(status__in=["proposed", "in_force"]),
                 name="restriction_one_active_per_case",
             ),
+            models.UniqueConstraint(
+                fields=["order_number"], condition=~models.Q(order_number=""), name="restriction_number_unique"
+            ),
         ]
+
+    TRANSITION_LABELS = {
+        "approve": _("signed"),
+        "reject": _("refused"),
+        "lapse": _("lapsed"),
+        "lift": _("lifted"),
+    }
+    REFUSED_IN_STATE = _("A restriction order that is %(state)s cannot be %(action)s.")
 
     def __str__(self) -> str:
         return self.order_number or _("Restriction proposal #%(id)s") % {"id": self.pk}
 
-    @transition(field=status, source=Status.PROPOSED, target=Status.IN_FORCE, permission=requires(Role.APPROVER))
+    @transition(field=status, source=Status.PROPOSED, target=Status.IN_FORCE, permission=requires_other_approver)
     def approve(self, *, approved_by, decided_on, order_number, served_on) -> None:
         self.approved_by = approved_by
         self.decided_on = decided_on
@@ -229,19 +298,25 @@ class RestrictionOrder(DecisionRecord):
         self.served_on = served_on
 
     @transition(field=status, source=Status.PROPOSED, target=Status.REJECTED, permission=requires(Role.APPROVER))
-    def reject(self, *, approved_by, reason) -> None:
+    def reject(self, *, approved_by, rejection_reason) -> None:
         self.approved_by = approved_by
-        self.rejection_reason = reason
+        self.rejection_reason = rejection_reason
 
     @transition(field=status, source=Status.PROPOSED, target=Status.LAPSED)
     def lapse(self) -> None:
         pass
 
-    @transition(field=status, source=Status.IN_FORCE, target=Status.LIFTED, permission=requires(Role.APPROVER))
-    def lift(self, *, at, reason, note) -> None:
+    @transition(
+        field=status,
+        source=Status.IN_FORCE,
+        target=Status.LIFTED,
+        conditions=[debtor_not_listed],
+        permission=requires(Role.APPROVER),
+    )
+    def lift(self, *, at, lift_reason, lift_note) -> None:
         self.lifted_at = at
-        self.lift_reason = reason
-        self.lift_note = note
+        self.lift_reason = lift_reason
+        self.lift_note = lift_note
 
 
 class RestrictionSubject(models.Model):

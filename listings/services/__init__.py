@@ -9,6 +9,7 @@ from listings.services.decisions import (
     listing_approve,
     listing_expire,
     listing_propose,
+    listing_propose_refusal,
     listing_publish_due,
     listing_reject,
     listing_revoke,
@@ -20,6 +21,7 @@ from listings.services.restrictions import (
     restriction_order_propose,
     restriction_order_reject,
     restriction_orders_bind_person,
+    restriction_propose_refusal,
 )
 from listings.services.temporary_lifts import temporary_lift_grant
 
@@ -29,6 +31,7 @@ __all__ = [
     "listing_expire",
     "listing_period_years",
     "listing_propose",
+    "listing_propose_refusal",
     "listing_publish_due",
     "listing_refusals",
     "listing_reject",
@@ -38,6 +41,7 @@ __all__ = [
     "restriction_order_propose",
     "restriction_order_reject",
     "restriction_orders_bind_person",
+    "restriction_propose_refusal",
     "sanctions_end",
     "sanctions_end_on_security",
     "temporary_lift_grant",

@@ -7,29 +7,44 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from enforcement.errors import Conflict, InvalidInput, RuleViolation
+from enforcement.errors import Conflict, DomainError, InvalidInput, RuleViolation
 from enforcement.models import CaseState, EnforcementCase
 from enforcement.permissions import Role
 from enforcement.rules import Ground, LiftReason, RestrictionCategory
-from enforcement.services import audit_write, case_lock, case_transition
+from enforcement.services import audit_write, case_lock, case_transition, refusal, transition_apply
 from listings.models import FeedEvent, ListingDecision, RestrictionOrder
 from listings.services.common import (
+    LISTABLE_STATES,
     _active,
-    _add_subjects,
     _categories,
-    _document_number,
     _get_locked,
     _raise_refusals,
-    _require_four_eyes,
-    _require_role,
-    _served_on,
+    _role_refusal,
+    bind_subjects,
+    document_number,
     listing_period_years,
     listing_refusals,
     search_keys,
+    service_dates,
 )
 from listings.services.feed import feed_listings, feed_orders
 
 # --- listing decisions -------------------------------------------------------------------------------------------
+
+
+def listing_propose_refusal(case: EnforcementCase, actor) -> DomainError | None:
+    """Why `actor` may not propose listing this debtor now, or None (asked by the service and the button). The
+    law's rules on the debtor and the grounds follow in `listing_refusals`."""
+    if case.state not in LISTABLE_STATES:
+        return Conflict(
+            _("Only a defaulted or restricted debtor can be listed; this case is %(state)s.")
+            % {"state": case.get_state_display()}
+        )
+    if _active(ListingDecision, case).exists():
+        return Conflict(_("A listing decision is already pending or in force for this case."))
+    if case.state == CaseState.DEFAULTED and _active(RestrictionOrder, case).exists():
+        return Conflict(_("Decide the pending restriction order before proposing a listing."))
+    return _role_refusal(actor, case, Role.CLERK)
 
 
 def listing_propose(
@@ -42,7 +57,7 @@ def listing_propose(
     extension_reason: str = "",
     grace_months: int = 0,
     categories=None,
-    responsible_ids=None,
+    on_creditor_application: bool = True,
     expected_state=None,
 ) -> ListingDecision:
     """A clerk proposes listing the debtor. A debtor not yet restricted gets a restriction order proposed with it."""
@@ -50,9 +65,9 @@ def listing_propose(
     grounds = frozenset(Ground(g) for g in (grounds or ()))
     with transaction.atomic():
         case = case_lock(case_id, expected_state=expected_state)
-        _require_role(actor, case, Role.CLERK)
-        if _active(ListingDecision, case).exists():
-            raise Conflict(_("A listing decision is already pending or in force for this case."))
+        error = listing_propose_refusal(case, actor)
+        if error is not None:
+            raise error
         _raise_refusals(
             listing_refusals(
                 case=case,
@@ -60,13 +75,12 @@ def listing_propose(
                 extension_years=extension_years,
                 extension_reason=extension_reason,
                 grace_months=grace_months,
+                on_creditor_application=on_creditor_application,
                 on=today,
             )
         )
         companion_categories = None
         if case.state == CaseState.DEFAULTED:
-            if _active(RestrictionOrder, case).exists():
-                raise Conflict(_("Decide the pending restriction order before proposing a listing."))
             companion_categories = _categories(categories or RestrictionCategory.values)
         decision = ListingDecision.objects.create(
             case=case,
@@ -76,6 +90,7 @@ def listing_propose(
             extension_reason=extension_reason,
             grace_months=grace_months,
             period_years=listing_period_years(grounds, extension_years),
+            on_creditor_application=on_creditor_application,
             proposed_by=actor,
             **search_keys(case),
         )
@@ -84,13 +99,14 @@ def listing_propose(
             "grounds": sorted(int(g) for g in grounds),
             "period_years": decision.period_years,
             "grace_months": grace_months,
+            "on_creditor_application": on_creditor_application,
         }
         if companion_categories is not None:
             order = RestrictionOrder.objects.create(
                 case=case, categories=companion_categories, facts=facts, proposed_by=actor, listing=decision
             )
             detail["order_id"] = order.pk
-            detail["bound_party_ids"] = _add_subjects(order, case, responsible_ids)
+            detail["bound_party_ids"] = bind_subjects(order, case)
         audit_write(case=case, actor=actor, action="listing_propose", reason=facts, detail=detail)
     return decision
 
@@ -102,16 +118,17 @@ def listing_approve(
     decision_number: str,
     served_on: datetime.date,
     order_number: str = "",
+    decided_on: datetime.date | None = None,
     expected_state=None,
 ) -> ListingDecision:
-    """An approver signs the listing (and the restriction order proposed with it); published at once without grace."""
+    """An approver who did not propose it signs the listing (and the restriction order proposed with it);
+    published at once without a grace period."""
     today = timezone.localdate()
     with transaction.atomic():
         case, decision = _get_locked(ListingDecision, decision_id, expected_case_state=expected_state)
-        _require_role(actor, case, Role.APPROVER)
-        _require_four_eyes(actor, decision)
-        if decision.status != ListingDecision.Status.PROPOSED:
-            raise Conflict(_("This decision is %(s)s, not awaiting signature.") % {"s": decision.get_status_display()})
+        error = refusal(decision, "approve", actor)
+        if error is not None:
+            raise error
         _raise_refusals(
             listing_refusals(
                 case=case,
@@ -119,30 +136,38 @@ def listing_approve(
                 extension_years=decision.extension_years,
                 extension_reason=decision.extension_reason,
                 grace_months=decision.grace_months,
+                on_creditor_application=decision.on_creditor_application,
                 on=today,
             )
         )
-        served_on = _served_on(served_on, today)
+        decided_on, served_on = service_dates(case=case, decided_on=decided_on, served_on=served_on, today=today)
         companion = RestrictionOrder.objects.select_for_update().filter(listing=decision).first()
         if case.state == CaseState.DEFAULTED and companion is None:
             raise RuleViolation(_("Every listed debtor must be bound by a restriction order; none goes with this one."))
-        decision.approve(
-            approved_by=actor,
-            decided_on=today,
-            decision_number=_document_number(decision_number, "decision_number"),
-            served_on=served_on,
+        signed = {"approved_by": actor, "decided_on": decided_on, "served_on": served_on}
+        transition_apply(
+            obj=decision,
+            transition="approve",
+            actor=actor,
+            case=case,
+            action="listing_approve",
+            detail={"decision_id": decision.pk},
+            decision_number=document_number(decision_number, case=case, field="decision_number"),
+            publish_on=today + relativedelta(months=decision.grace_months),
+            **signed,
         )
-        decision.publish_on = today + relativedelta(months=decision.grace_months)
-        decision.save()
         detail = {"decision_id": decision.pk, "decision_number": decision.decision_number}
         if companion is not None:
-            companion.approve(
-                approved_by=actor,
-                decided_on=today,
-                order_number=_document_number(order_number, "order_number"),
-                served_on=served_on,
+            transition_apply(
+                obj=companion,
+                transition="approve",
+                actor=actor,
+                case=case,
+                action="restriction_order_approve",
+                detail={"order_id": companion.pk},
+                order_number=document_number(order_number, case=case, field="order_number"),
+                **signed,
             )
-            companion.save()
             detail |= {"order_id": companion.pk, "order_number": companion.order_number}
         case_transition(case=case, transition="list_debtor", actor=actor, detail=detail)
         if companion is not None:
@@ -157,22 +182,30 @@ def listing_reject(*, actor, decision_id: int, reason: str) -> ListingDecision:
         raise InvalidInput(_("Say why the listing is refused."), field="reason")
     with transaction.atomic():
         case, decision = _get_locked(ListingDecision, decision_id)
-        _require_role(actor, case, Role.APPROVER)
-        if decision.status != ListingDecision.Status.PROPOSED:
-            raise Conflict(_("This decision is %(s)s, not awaiting signature.") % {"s": decision.get_status_display()})
-        decision.reject(approved_by=actor, reason=reason)
-        decision.save()
-        companion = RestrictionOrder.objects.select_for_update().filter(listing=decision).first()
-        if companion is not None:
-            companion.reject(approved_by=actor, reason=reason)
-            companion.save()
-        audit_write(
-            case=case,
+        transition_apply(
+            obj=decision,
+            transition="reject",
             actor=actor,
+            case=case,
             action="listing_reject",
             reason=reason,
             detail={"decision_id": decision.pk},
+            approved_by=actor,
+            rejection_reason=reason,
         )
+        companion = RestrictionOrder.objects.select_for_update().filter(listing=decision).first()
+        if companion is not None:
+            transition_apply(
+                obj=companion,
+                transition="reject",
+                actor=actor,
+                case=case,
+                action="restriction_order_reject",
+                reason=reason,
+                detail={"order_id": companion.pk},
+                approved_by=actor,
+                rejection_reason=reason,
+            )
     return decision
 
 
@@ -198,13 +231,7 @@ def listing_publish_due(*, decision_id: int) -> bool:
     """The system publishes a listing whose grace period is over. Idempotent; returns whether it published."""
     with transaction.atomic():
         case, decision = _get_locked(ListingDecision, decision_id)
-        due = (
-            decision.status == ListingDecision.Status.IN_FORCE
-            and decision.published_at is None
-            and decision.publish_on is not None
-            and decision.publish_on <= timezone.localdate()
-            and case.state == CaseState.LISTED
-        )
+        due = ListingDecision.objects.filter(pk=decision.pk).due_for_publication(timezone.localdate()).exists()
         if due:
             _publish(case, decision, None)
         return due
@@ -212,20 +239,17 @@ def listing_publish_due(*, decision_id: int) -> bool:
 
 def listing_expire(*, actor, decision_id: int) -> ListingDecision:
     """The listing period is over: off the list, back to `restricted` (the restriction order stays)."""
-    today = timezone.localdate()
     with transaction.atomic():
         case, decision = _get_locked(ListingDecision, decision_id)
-        if decision.status != ListingDecision.Status.IN_FORCE:
-            raise Conflict(_("This listing is %(s)s, not in force.") % {"s": decision.get_status_display()})
-        if decision.expires_on is None or decision.expires_on >= today:
-            raise RuleViolation(
-                _("This listing runs until performance.")
-                if decision.period_years is None
-                else _("This listing runs until %(d)s.") % {"d": decision.expires_on or _("its period has run")}
-            )
-        _require_role(actor, case, Role.CLERK)
-        decision.expire(at=timezone.now())
-        decision.save()
+        transition_apply(
+            obj=decision,
+            transition="expire",
+            actor=actor,
+            case=case,
+            action="listing_expire",
+            detail={"decision_id": decision.pk},
+            at=timezone.now(),
+        )
         case_transition(case=case, transition="expire", actor=actor, detail={"decision_id": decision.pk})
         feed_listings(kind=FeedEvent.Kind.LISTING_EXPIRED, decision_ids=[decision.pk])
     return decision
@@ -237,20 +261,24 @@ def listing_revoke(*, actor, decision_id: int, reason: str, expected_state=None)
         raise InvalidInput(_("Say what the error was."), field="reason")
     with transaction.atomic():
         case, decision = _get_locked(ListingDecision, decision_id, expected_case_state=expected_state)
-        _require_role(actor, case, Role.APPROVER)
-        if decision.status != ListingDecision.Status.IN_FORCE:
-            raise Conflict(_("This listing is %(s)s, not in force.") % {"s": decision.get_status_display()})
         now = timezone.now()
-        decision.revoke(at=now, reason=reason)
-        decision.save()
+        was_published = decision.published_at is not None
+        transition_apply(
+            obj=decision,
+            transition="revoke",
+            actor=actor,
+            case=case,
+            action="listing_revoke",
+            reason=reason,
+            detail={"decision_id": decision.pk},
+            at=now,
+            end_reason=reason,
+        )
         companion = (
             RestrictionOrder.objects.select_for_update()
             .filter(listing=decision, status=RestrictionOrder.Status.IN_FORCE)
             .first()
         )
-        if companion is not None:
-            companion.lift(at=now, reason=LiftReason.LISTED_IN_ERROR, note=reason)
-            companion.save()
         case_transition(
             case=case,
             transition="revoke",
@@ -259,7 +287,21 @@ def listing_revoke(*, actor, decision_id: int, reason: str, expected_state=None)
             detail={"decision_id": decision.pk, "lifted_order_id": companion.pk if companion else None},
             keep_restriction=companion is None,
         )
-        feed_listings(kind=FeedEvent.Kind.LISTING_REVOKED, decision_ids=[decision.pk], now=now)
+        if companion is not None:
+            transition_apply(
+                obj=companion,
+                transition="lift",
+                actor=actor,
+                case=case,
+                action="restriction_order_lift",
+                reason=reason,
+                detail={"order_id": companion.pk, "lift_reason": LiftReason.LISTED_IN_ERROR},
+                at=now,
+                lift_reason=LiftReason.LISTED_IN_ERROR,
+                lift_note=reason,
+            )
+        if was_published:  # carriers never heard of a listing still in its grace period
+            feed_listings(kind=FeedEvent.Kind.LISTING_REVOKED, decision_ids=[decision.pk], now=now)
         if companion is not None:
             feed_orders(kind=FeedEvent.Kind.RESTRICTION_LIFTED, order_ids=[companion.pk], now=now)
     return decision

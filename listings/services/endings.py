@@ -7,13 +7,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enforcement import rules
-from enforcement.errors import Conflict, InvalidInput, RuleViolation
+from enforcement.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 from enforcement.models import AuditEntry, EnforcementCase
 from enforcement.permissions import Role
 from enforcement.rules import Ground, LiftReason
-from enforcement.services import SYSTEM_ACTOR_NAME, actor_name, audit_write, case_lock, case_transition
+from enforcement.services import (
+    SYSTEM_ACTOR_NAME,
+    actor_name,
+    case_lock,
+    case_transition,
+    case_update,
+    refusal,
+    transition_apply,
+    transition_many,
+)
 from listings.models import FeedEvent, ListingDecision, RestrictionOrder
-from listings.services.common import _require_role
+from listings.services.common import _require_role, ground_one_exclusions
 from listings.services.feed import feed_listings, feed_orders
 from listings.services.restrictions import restriction_order_lift
 
@@ -43,32 +52,57 @@ def audit_rows(pairs, action: str, reason: str, now, actor=None) -> list[AuditEn
 
 def sanctions_end_many(*, case_ids: list[int], cause: str, reason: str, actor=None) -> dict[str, int]:
     """End the sanctions of cases that were paid or closed, set-wise (inside the caller's transaction, the
-    cases already locked): proposals lapse, listings are removed, restriction orders lifted."""
+    cases already locked, the case's own transition having checked who may): proposals lapse, listings are
+    removed, restriction orders lifted, each through the FSM's set-wise path with its audit rows."""
     now = timezone.now()
     lift_reason = END_CAUSES.get(cause, LiftReason.CASE_CLOSED)
-    decisions = ListingDecision.objects.select_for_update(of=("self",)).filter(case_id__any=case_ids)
-    orders = RestrictionOrder.objects.select_for_update(of=("self",)).filter(case_id__any=case_ids)
-    lapsed = decisions.filter(status=ListingDecision.Status.PROPOSED).update(status=ListingDecision.Status.LAPSED)
-    lapsed += orders.filter(status=RestrictionOrder.Status.PROPOSED).update(status=RestrictionOrder.Status.LAPSED)
-    removed = list(decisions.filter(status=ListingDecision.Status.IN_FORCE).values_list("pk", "case_id"))
-    ListingDecision.objects.filter(pk__any=[pk for pk, _ in removed]).update(
-        status=ListingDecision.Status.REMOVED, ended_at=now, end_reason=reason
+    common = {"reason": reason, "actor": actor, "skip_locked": False}
+    lapsed = 0
+    for model, prefix in ((ListingDecision, "listing"), (RestrictionOrder, "restriction_order")):
+        proposed = model.objects.filter(case_id__any=case_ids, status=model.Status.PROPOSED).values_list(
+            "pk", flat=True
+        )
+        key = "decision_id" if model is ListingDecision else "order_id"
+        lapsed += len(
+            transition_many(
+                model=model,
+                ids=list(proposed),
+                transition="lapse",
+                action=f"{prefix}_lapse",
+                detail_key=key,
+                **common,
+            )
+        )
+    in_force = ListingDecision.objects.filter(case_id__any=case_ids, status=ListingDecision.Status.IN_FORCE)
+    published = set(in_force.filter(published_at__isnull=False).values_list("pk", flat=True))
+    removed = transition_many(
+        model=ListingDecision,
+        ids=list(in_force.values_list("pk", flat=True)),
+        transition="remove",
+        action="listing_remove",
+        detail_key="decision_id",
+        values={"ended_at": now, "end_reason": reason},
+        **common,
     )
-    lifted = list(orders.filter(status=RestrictionOrder.Status.IN_FORCE).values_list("pk", "case_id"))
-    RestrictionOrder.objects.filter(pk__any=[pk for pk, _ in lifted]).update(
-        status=RestrictionOrder.Status.LIFTED, lifted_at=now, lift_reason=lift_reason, lift_note=reason
+    lifted = transition_many(
+        model=RestrictionOrder,
+        ids=list(
+            RestrictionOrder.objects.filter(case_id__any=case_ids, status=RestrictionOrder.Status.IN_FORCE).values_list(
+                "pk", flat=True
+            )
+        ),
+        transition="lift",
+        action="restriction_order_lift",
+        detail_key="order_id",
+        related=("case",),
+        values={"lifted_at": now, "lift_reason": lift_reason, "lift_note": reason},
+        **common,
     )
-    entries = audit_rows([(case, {"decision_id": pk}) for pk, case in removed], "listing_remove", reason, now, actor)
-    entries += audit_rows(
-        [(case, {"order_id": pk, "lift_reason": lift_reason}) for pk, case in lifted],
-        "restriction_order_lift",
-        reason,
-        now,
-        actor,
+    # A listing still in its grace period was never published: carriers never heard of it, so nothing to remove.
+    feed_listings(
+        kind=FeedEvent.Kind.LISTING_REMOVED, decision_ids=[pk for pk, *_ in removed if pk in published], now=now
     )
-    AuditEntry.objects.bulk_create(entries)
-    feed_listings(kind=FeedEvent.Kind.LISTING_REMOVED, decision_ids=[pk for pk, _ in removed], now=now)
-    feed_orders(kind=FeedEvent.Kind.RESTRICTION_LIFTED, order_ids=[pk for pk, _ in lifted], now=now)
+    feed_orders(kind=FeedEvent.Kind.RESTRICTION_LIFTED, order_ids=[pk for pk, *_ in lifted], now=now)
     return {"listings_removed": len(removed), "orders_lifted": len(lifted), "proposals_lapsed": lapsed}
 
 
@@ -84,77 +118,101 @@ def listings_expire_many(*, case_ids: list[int]) -> int:
     """The set-wise sweep took these listed cases off the list at the end of their period (inside its
     transaction, the cases locked): their listings expire, and carriers hear of it. Returns how many."""
     now = timezone.now()
-    expired = list(
-        ListingDecision.objects.filter(
-            case_id__any=case_ids, status=ListingDecision.Status.IN_FORCE, expires_on__lt=timezone.localdate(now)
-        ).values_list("pk", flat=True)
+    expired = transition_many(
+        model=ListingDecision,
+        ids=list(
+            ListingDecision.objects.filter(case_id__any=case_ids, status=ListingDecision.Status.IN_FORCE).values_list(
+                "pk", flat=True
+            )
+        ),
+        transition="expire",
+        action="listing_expire",
+        detail_key="decision_id",
+        reason=str(rules.LEGAL_BASIS["expire"]),
+        values={"ended_at": now},
+        skip_locked=False,
     )
-    ListingDecision.objects.filter(pk__any=expired).update(status=ListingDecision.Status.EXPIRED, ended_at=now)
-    feed_listings(kind=FeedEvent.Kind.LISTING_EXPIRED, decision_ids=expired, now=now)
+    feed_listings(kind=FeedEvent.Kind.LISTING_EXPIRED, decision_ids=[pk for pk, *_ in expired], now=now)
     return len(expired)
 
 
 def sanctions_end_on_security(*, actor, case_id: int, reason: str, expected_state=None) -> dict[str, bool]:
-    """The debtor has given full security: an approver ends what security answers, in one transaction.
+    """The debtor has given full security: an approver records it and ends what security answers, in one
+    transaction.
 
-    Full security bars listing only under ground (1) (able to perform but refuses): a listing on ground (1) alone
-    ends (removed, not revoked: it was not made in error) and the case goes back to `restricted`; a listing that
-    also rests on any of grounds (2)-(6) stays, and so the whole is refused. Then the restriction order is lifted
-    for security given (`restriction_order_lift`), which moves the case to `defaulted`. Returns what was done.
-    """
+    Full security bars listing only under ground (1): recording it on the case (`case_update`) ends a listing
+    on ground (1) alone (`listing_end_on_exclusion`: removed, not revoked, the case back to `restricted`); a
+    listing that also rests on any of grounds (2)-(6) stays, and so the whole is refused. Then the restriction
+    order is lifted for security given (`restriction_order_lift`), which moves the case to `defaulted`."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say what security was given."), field="reason")
     with transaction.atomic():
         case = case_lock(case_id, expected_state=expected_state)
         _require_role(actor, case, Role.APPROVER)
-        decision = (
-            ListingDecision.objects.select_for_update()
-            .filter(case=case, status=ListingDecision.Status.IN_FORCE)
-            .first()
-        )
-        if decision is not None:
-            _end_listing_on_security(case, decision, actor, reason)
-        order = (
-            RestrictionOrder.objects.filter(case=case, status=RestrictionOrder.Status.IN_FORCE).order_by("-id").first()
-        )
+        decision = ListingDecision.objects.filter(case=case, status=ListingDecision.Status.IN_FORCE).first()
+        if decision is not None and {Ground(g) for g in decision.grounds} != {Ground.ABLE_BUT_REFUSES}:
+            others = ", ".join(f"({int(g)})" for g in sorted(set(decision.grounds) - {Ground.ABLE_BUT_REFUSES}))
+            raise RuleViolation(
+                _(
+                    "Full security bars listing only on ground (1); this listing rests on ground(s) %(grounds)s as "
+                    "well, which security does not answer, so it stays in force and the restriction with it."
+                )
+                % {"grounds": others}
+            )
+        order_in_force = RestrictionOrder.objects.filter(case=case, status=RestrictionOrder.Status.IN_FORCE).exists()
+        if decision is None and not order_in_force:
+            raise Conflict(_("The debtor is neither listed nor restricted on this case: there is nothing to lift."))
+        if not case.security_given:
+            case_update(actor=actor, case_id=case.pk, reason=reason, security_given=True)
+        else:  # recorded before, by an earlier correction: end the listing now
+            listing_end_on_exclusion(case=case, actor=actor)
+        order = RestrictionOrder.objects.filter(case=case, status=RestrictionOrder.Status.IN_FORCE).order_by("-id")
+        order = order.first()
         if order is not None:
             restriction_order_lift(actor=actor, order_id=order.pk, reason=LiftReason.SECURITY_GIVEN, note=reason)
-        if decision is None and order is None:
-            raise Conflict(_("The debtor is neither listed nor restricted on this case: there is nothing to lift."))
-    return {"listing_ended": decision is not None, "order_lifted": order is not None}
+    return {"listing_ended": decision is not None, "order_lifted": order_in_force}
 
 
-def _end_listing_on_security(case: EnforcementCase, decision: ListingDecision, actor, reason: str) -> None:
-    grounds = {Ground(g) for g in decision.grounds}
-    if grounds != {Ground.ABLE_BUT_REFUSES}:
-        others = ", ".join(f"({int(g)})" for g in sorted(grounds - {Ground.ABLE_BUT_REFUSES}))
-        raise RuleViolation(
+def listing_end_on_exclusion(*, case: EnforcementCase, actor) -> bool:
+    """Ground (1) no longer holds against the debtor (security given, seized assets cover the balance, liable
+    only after another debtor: `ground_one_exclusions`), so a listing in force on ground (1) alone ends:
+    removed (not revoked: it was not made in error), the case back to `restricted`, its order staying.
+
+    Called whenever the case's data changes (`listings.receivers`), inside that transaction, the case locked.
+    Ending a listing for a reason other than payment or expiry is an approver's act: a clerk's correction that
+    would end one is refused, with the reason. Returns whether a listing ended."""
+    exclusions = ground_one_exclusions(case)
+    if not exclusions:
+        return False
+    decision = ListingDecision.objects.select_for_update().filter(case=case, status=ListingDecision.Status.IN_FORCE)
+    decision = decision.first()
+    if decision is None or {Ground(g) for g in decision.grounds} != {Ground.ABLE_BUT_REFUSES}:
+        return False
+    error = refusal(decision, "remove", actor)
+    if error is not None:
+        raise Forbidden(
             _(
-                "Full security bars listing only on ground (1); this listing rests on ground(s) %(grounds)s as "
-                "well, which security does not answer, so it stays in force and the restriction with it."
+                "This correction means ground (1) no longer holds (%(why)s), which ends the listing on this case: "
+                "an approver of the court must make it. %(refusal)s"
             )
-            % {"grounds": others}
+            % {"why": " ".join(exclusions), "refusal": error.message},
         )
     now = timezone.now()
-    end_reason = f"{LiftReason.SECURITY_GIVEN.label}. {reason}"
-    decision.remove(at=now, reason=end_reason)
-    decision.save()
-    audit_write(
-        case=case,
+    end_reason = " ".join(exclusions)
+    was_published = decision.published_at is not None
+    transition_apply(
+        obj=decision,
+        transition="remove",
         actor=actor,
-        action="listing_remove",
-        reason=reason,
-        detail={"decision_id": decision.pk, "cause": LiftReason.SECURITY_GIVEN.value},
-    )
-    # Off the list, the restriction order staying: the case's `expire` (listed -> restricted) is the one move
-    # that says so without calling the listing an error. It is a clerk's move when a period runs out; here it
-    # follows the approver's decision checked above, so it is applied as the system's consequence of it.
-    case_transition(
         case=case,
-        transition="expire",
-        actor=None,
+        action="listing_remove",
         reason=end_reason,
-        detail={"decision_id": decision.pk, "cause": LiftReason.SECURITY_GIVEN.value, "decided_by": actor_name(actor)},
+        detail={"decision_id": decision.pk, "cause": "ground_one_excluded"},
+        at=now,
+        end_reason=end_reason,
     )
-    feed_listings(kind=FeedEvent.Kind.LISTING_REMOVED, decision_ids=[decision.pk], now=now)
+    case_transition(case=case, transition="delist", actor=actor, reason=end_reason, detail={"decision_id": decision.pk})
+    if was_published:
+        feed_listings(kind=FeedEvent.Kind.LISTING_REMOVED, decision_ids=[decision.pk], now=now)
+    return True

@@ -6,44 +6,51 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from enforcement.errors import Conflict, InvalidInput, RuleViolation
-from enforcement.models import CaseState
+from enforcement.errors import Conflict, DomainError, InvalidInput
+from enforcement.models import CaseState, EnforcementCase
 from enforcement.permissions import Role
 from enforcement.rules import LiftReason
-from enforcement.services import audit_write, case_lock, case_transition
+from enforcement.services import audit_write, case_lock, case_transition, refusal, transition_apply
 from listings.models import PUBLIC, FeedEvent, ListingDecision, RestrictionOrder, RestrictionSubject
 from listings.services.common import (
     _active,
-    _add_subjects,
     _categories,
-    _document_number,
     _get_locked,
-    _require_four_eyes,
-    _require_role,
-    _served_on,
+    _role_refusal,
+    bind_subjects,
+    document_number,
+    service_dates,
 )
 from listings.services.feed import feed_listings, feed_orders
 
 # --- restriction orders ------------------------------------------------------------------------------------------
 
 
+def restriction_propose_refusal(case: EnforcementCase, actor) -> DomainError | None:
+    """Why `actor` may not propose a restriction order on this case now, or None (the service and the button)."""
+    if case.state != CaseState.DEFAULTED:
+        return Conflict(
+            _("A restriction order is proposed for a defaulted debtor; this case is %(state)s.")
+            % {"state": case.get_state_display()}
+        )
+    if _active(RestrictionOrder, case).exists() or _active(ListingDecision, case).exists():
+        return Conflict(_("A restriction order or listing decision is already pending or in force for this case."))
+    return _role_refusal(actor, case, Role.CLERK)
+
+
 def restriction_order_propose(
-    *, actor, case_id: int, categories, facts: str = "", responsible_ids=None, expected_state=None
+    *, actor, case_id: int, categories, facts: str = "", expected_state=None
 ) -> RestrictionOrder:
-    """A clerk proposes a restriction order for a defaulted debtor (and an organisation's responsible persons)."""
+    """A clerk proposes a restriction order for a defaulted debtor: it binds the debtor and, for an
+    organisation, every one of its responsible persons."""
     chosen = _categories(categories)
     with transaction.atomic():
         case = case_lock(case_id, expected_state=expected_state)
-        _require_role(actor, case, Role.CLERK)
-        if case.state != CaseState.DEFAULTED:
-            raise Conflict(
-                _("A restriction order is proposed for a defaulted debtor; this case is %(state)s.")
-                % {"state": case.get_state_display()}
-            )
-        if _active(RestrictionOrder, case).exists() or _active(ListingDecision, case).exists():
-            raise Conflict(_("A restriction order or listing decision is already pending or in force for this case."))
+        error = restriction_propose_refusal(case, actor)
+        if error is not None:
+            raise error
         order = RestrictionOrder.objects.create(case=case, categories=chosen, facts=facts, proposed_by=actor)
-        bound = _add_subjects(order, case, responsible_ids)
+        bound = bind_subjects(order, case)
         audit_write(
             case=case,
             actor=actor,
@@ -54,26 +61,45 @@ def restriction_order_propose(
     return order
 
 
+def _standalone(order: RestrictionOrder, what: str) -> None:
+    if order.listing_id:
+        raise Conflict(
+            _("This order was proposed with a listing decision; it is signed with that decision.")
+            if what == "sign"
+            else _("This order was proposed with a listing decision; refuse that decision instead.")
+        )
+
+
 def restriction_order_approve(
-    *, actor, order_id: int, order_number: str, served_on: datetime.date, expected_state=None
+    *,
+    actor,
+    order_id: int,
+    order_number: str,
+    served_on: datetime.date,
+    decided_on: datetime.date | None = None,
+    expected_state=None,
 ) -> RestrictionOrder:
-    """An approver signs the order: it is in force and the case is `restricted`."""
+    """An approver who did not propose it signs the order: it is in force and the case is `restricted`."""
     today = timezone.localdate()
     with transaction.atomic():
         case, order = _get_locked(RestrictionOrder, order_id, expected_case_state=expected_state)
-        _require_role(actor, case, Role.APPROVER)
-        _require_four_eyes(actor, order)
-        if order.listing_id:
-            raise Conflict(_("This order was proposed with a listing decision; it is signed with that decision."))
-        if order.status != RestrictionOrder.Status.PROPOSED:
-            raise Conflict(_("This order is %(s)s, not awaiting signature.") % {"s": order.get_status_display()})
-        order.approve(
+        error = refusal(order, "approve", actor)
+        if error is not None:
+            raise error
+        _standalone(order, "sign")
+        decided_on, served_on = service_dates(case=case, decided_on=decided_on, served_on=served_on, today=today)
+        transition_apply(
+            obj=order,
+            transition="approve",
+            actor=actor,
+            case=case,
+            action="restriction_order_approve",
+            detail={"order_id": order.pk},
             approved_by=actor,
-            decided_on=today,
-            order_number=_document_number(order_number, "order_number"),
-            served_on=_served_on(served_on, today),
+            decided_on=decided_on,
+            order_number=document_number(order_number, case=case, field="order_number"),
+            served_on=served_on,
         )
-        order.save()
         case_transition(
             case=case,
             transition="restrict",
@@ -93,43 +119,56 @@ def restriction_order_reject(*, actor, order_id: int, reason: str) -> Restrictio
         raise InvalidInput(_("Say why the order is refused."), field="reason")
     with transaction.atomic():
         case, order = _get_locked(RestrictionOrder, order_id)
-        _require_role(actor, case, Role.APPROVER)
-        if order.listing_id:
-            raise Conflict(_("This order was proposed with a listing decision; refuse that decision instead."))
-        if order.status != RestrictionOrder.Status.PROPOSED:
-            raise Conflict(_("This order is %(s)s, not awaiting signature.") % {"s": order.get_status_display()})
-        order.reject(approved_by=actor, reason=reason)
-        order.save()
-        audit_write(
-            case=case,
+        error = refusal(order, "reject", actor)
+        if error is not None:
+            raise error
+        _standalone(order, "refuse")
+        transition_apply(
+            obj=order,
+            transition="reject",
             actor=actor,
+            case=case,
             action="restriction_order_reject",
             reason=reason,
             detail={"order_id": order.pk},
+            approved_by=actor,
+            rejection_reason=reason,
         )
     return order
+
+
+LIFTABLE_REASONS = (LiftReason.SECURITY_GIVEN, LiftReason.CREDITOR_CONSENT)
 
 
 def restriction_order_lift(
     *, actor, order_id: int, reason: str, note: str = "", expected_state=None
 ) -> RestrictionOrder:
     """Lift a restriction order on security or the creditor's consent (payment lifts it by itself)."""
-    if reason not in (LiftReason.SECURITY_GIVEN, LiftReason.CREDITOR_CONSENT):
+    if reason not in LIFTABLE_REASONS:
         raise InvalidInput(_("An order is lifted here on security given or the creditor's consent."), field="reason")
     with transaction.atomic():
         case, order = _get_locked(RestrictionOrder, order_id, expected_case_state=expected_state)
-        _require_role(actor, case, Role.APPROVER)
-        if order.status != RestrictionOrder.Status.IN_FORCE:
-            raise Conflict(_("This order is %(s)s, not in force.") % {"s": order.get_status_display()})
-        if case.state == CaseState.LISTED:
-            raise RuleViolation(_("A listed debtor must stay restricted: end or revoke the listing first."))
-        order.lift(at=timezone.now(), reason=reason, note=note)
-        order.save()
+        error = refusal(order, "lift", actor)
+        if error is not None:
+            raise error
+        label = f"{LiftReason(reason).label}. {note}".strip()
+        transition_apply(
+            obj=order,
+            transition="lift",
+            actor=actor,
+            case=case,
+            action="restriction_order_lift",
+            reason=label,
+            detail={"order_id": order.pk, "lift_reason": reason},
+            at=timezone.now(),
+            lift_reason=reason,
+            lift_note=note,
+        )
         case_transition(
             case=case,
             transition="lift",
             actor=actor,
-            reason=f"{LiftReason(reason).label}. {note}".strip(),
+            reason=label,
             detail={"order_id": order.pk, "lift_reason": reason},
         )
         feed_orders(kind=FeedEvent.Kind.RESTRICTION_LIFTED, order_ids=[order.pk], now=order.lifted_at)

@@ -29,12 +29,7 @@ ENDED_CASE_STATES = (CaseState.PAID, CaseState.CLOSED)
 def publish_due(*, today: datetime.date | None = None, chunk_size: int = 1000) -> int:
     """Publish every listing whose grace period is over. Returns how many were published."""
     today = today or timezone.localdate()
-    due = ListingDecision.objects.filter(
-        status=ListingDecision.Status.IN_FORCE,
-        published_at__isnull=True,
-        publish_on__lte=today,
-        case__state=CaseState.LISTED,
-    )
+    due = ListingDecision.objects.due_for_publication(today)
     published, last = 0, 0
     while True:
         ids = list(due.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk_size])
@@ -65,7 +60,7 @@ def expire_due(*, today: datetime.date | None = None) -> int:
     """End every listing whose period is over: the case goes back to `restricted`, the order stays. The due
     rows come from the (status, expires_on) index, so the cost follows the listings due, not the list's size."""
     today = today or timezone.localdate()
-    due = ListingDecision.objects.filter(status=ListingDecision.Status.IN_FORCE, expires_on__lt=today)
+    due = ListingDecision.objects.due_for_expiry(today)
     moved = cases_transition_many(
         case_ids=due.values_list("case_id", flat=True).iterator(chunk_size=5000),
         transition="expire",

@@ -15,15 +15,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.postgres
-def test_a_grant_and_a_reject_at_the_same_moment_make_one_decision(client, walk, clerk):
+def test_a_grant_and_a_reject_at_the_same_moment_make_one_decision(client, walk, clerk, approver):
     case = walk.listed()
     req = filed(file_request(client, case, RequestKind.CREDITOR_CONSENT))
     stale = RemovalRequest.objects.get(pk=req.pk)  # what both decided from: submitted
 
     def decide(i):
         if i == 0:
-            return services.removal_request_grant(actor=clerk, request_id=stale.pk, reasons="Consent on file.")
-        return services.removal_request_reject(actor=clerk, request_id=stale.pk, reasons="No consent attached.")
+            return services.removal_request_grant(actor=approver, request_id=stale.pk, reasons="Consent on file.")
+        return services.removal_request_reject(actor=approver, request_id=stale.pk, reasons="No consent attached.")
 
     results = at_once(2, decide)
     errors = [r for r in results if isinstance(r, Exception)]

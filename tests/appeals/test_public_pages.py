@@ -113,7 +113,7 @@ def test_new_evidence_sent_with_the_same_submission_is_added_to_the_open_request
 
 
 @pytest.mark.parametrize("ended_by", ["withdrawn", "rejected"])
-def test_a_withdrawn_or_rejected_request_can_be_filed_again(client, walk, clerk, ended_by):
+def test_a_withdrawn_or_rejected_request_can_be_filed_again(client, walk, clerk, ended_by, approver):
     case = walk.listed()
     response = file_request(client, case, RequestKind.CREDITOR_CONSENT, files=[upload("a.pdf", pdf_bytes())])
     first = filed(response)
@@ -121,7 +121,7 @@ def test_a_withdrawn_or_rejected_request_can_be_filed_again(client, walk, clerk,
         code = receipt_withdrawal_code(client, response)
         assert client.post(reverse("appeals:withdraw", args=[first.tracking_code]), {"withdrawal_code": code})
     else:
-        assert act(clerk, first, "reject", reasons="No written consent attached.").status_code == 302
+        assert act(approver, first, "reject", reasons="No written consent attached.").status_code == 302
     first.refresh_from_db()
     assert first.state == ended_by
 

@@ -97,7 +97,7 @@ def test_inaccurate_data_granted_corrects_the_name_on_the_public_entry(client, w
     page = client.get(reverse("listings:home"), {"case_number": case.case_number}).content.decode()
     assert "王小明" in page
     assert wrong_name not in page
-    assert AuditEntry.objects.filter(case=case, action="party_correct").exists()
+    assert AuditEntry.objects.filter(case=case, action="party_update").exists()
 
 
 def test_inaccurate_grant_without_any_correction_is_refused(client, walk, clerk):
@@ -139,10 +139,10 @@ def test_settled_granted_closes_the_case_as_settled_and_a_certificate_is_availab
     assert 'id="get-certificate"' in page
 
 
-def test_creditor_consent_granted_closes_the_case_at_the_creditors_request(client, walk, clerk):
+def test_creditor_consent_granted_closes_the_case_at_the_creditors_request(client, walk, clerk, approver):
     case = walk.listed()
     req = filed(file_request(client, case, RequestKind.CREDITOR_CONSENT))
-    assert act(clerk, req, "grant", reasons="The creditor's written consent is on file.").status_code == 302
+    assert act(approver, req, "grant", reasons="The creditor's written consent is on file.").status_code == 302
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED
     assert case.closed_reason == ClosingReason.CREDITOR_REQUEST
@@ -175,13 +175,23 @@ def test_security_given_on_a_ground_1_listing_ends_it_as_removed_not_revoked_and
     assert case.state == CaseState.DEFAULTED
     decision = ListingDecision.objects.get(case=case)
     assert decision.status == ListingDecision.Status.REMOVED  # not "revoked (listed in error)"
-    assert decision.end_reason.startswith("Security given.")
+    assert "full security" in decision.end_reason
     order = RestrictionOrder.objects.get(case=case)
     assert (order.status, order.lift_reason) == (RestrictionOrder.Status.LIFTED, LiftReason.SECURITY_GIVEN)
     assert not on_public_list(client, case)
     assert "the listing on this case was ended and the restriction lifted" in req.effect_summary
     actions = list(AuditEntry.objects.filter(case=case).order_by("id").values_list("action", flat=True))
-    assert actions[actions.index("request_grant") :] == ["request_grant", "listing_remove", "expire", "lift"]
+    # Security is recorded on the case, which ends the ground-(1) listing (delisted, never written as an expiry),
+    # then the order is lifted for security given.
+    assert actions[actions.index("request_grant") :] == [
+        "request_grant",
+        "update",
+        "listing_remove",
+        "delist",
+        "restriction_order_lift",
+        "lift",
+    ]
+    assert "expire" not in actions
     assert AuditEntry.objects.get(case=case, action="listing_remove").actor == approver
     assert not AuditEntry.objects.filter(case=case, detail__lift_reason=LiftReason.LISTED_IN_ERROR).exists()
 
@@ -253,10 +263,10 @@ def test_temporary_lift_longer_than_a_month_is_refused_when_filed(client, walk):
     assert not RemovalRequest.objects.exists()
 
 
-def test_a_decision_needs_reasons(client, walk, clerk):
+def test_a_decision_needs_reasons(client, walk, clerk, approver):
     case = walk.listed()
     req = filed(file_request(client, case, RequestKind.CREDITOR_CONSENT))
-    response = act(clerk, req, "reject", reasons="   ")
+    response = act(approver, req, "reject", reasons="   ")
     assert response.status_code == 400
     req.refresh_from_db()
     assert req.state == RequestState.SUBMITTED
@@ -279,20 +289,23 @@ def test_the_queue_is_ordered_by_deadline_and_scoped_to_the_users_court(client, 
         assert response.status_code == 404
 
 
-def test_the_queue_puts_the_earliest_deadline_first_even_when_it_was_filed_last(client, walk, clerk, reviewer):
+def test_the_queue_puts_the_earliest_deadline_first_even_when_it_was_filed_last(
+    client, walk, clerk, reviewer, approver
+):
     with at(2026, 6, 1):  # Monday: the review is due in 15 days, on 16 June
         waiting = filed(file_request(client, walk.listed(), RequestKind.CREDITOR_CONSENT))
     with at(2026, 6, 2):
         overturned = filed(file_request(client, walk.listed(), RequestKind.CREDITOR_CONSENT))
-        assert act(clerk, overturned, "reject", reasons="No written consent attached.").status_code == 302
+        assert act(approver, overturned, "reject", reasons="No written consent attached.").status_code == 302
     with at(2026, 6, 3):
+        client.get(reverse("appeals:track", args=[overturned.tracking_code]))  # the filer reads it: served
         reconsider = reverse("appeals:reconsider", args=[overturned.tracking_code])
         assert client.post(reconsider, {"statement": "同意书已附上。"}).status_code == 302
     with at(2026, 6, 4):  # Thursday: the enforcing court must carry it out within 3 working days, by 9 June
         assert act(reviewer, overturned, "overturn", reasons="The consent was on file.").status_code == 302
     with at(2026, 6, 5):
         decided = filed(file_request(client, walk.listed(), RequestKind.CREDITOR_CONSENT))
-        assert act(clerk, decided, "grant", reasons="Consent on file.").status_code == 302
+        assert act(approver, decided, "grant", reasons="Consent on file.").status_code == 302
         page = staff_client(clerk).get(reverse("admin:appeals_removalrequest_changelist")).content.decode()
     waiting.refresh_from_db()
     overturned.refresh_from_db()
@@ -373,10 +386,10 @@ def test_the_withdrawal_code_is_sent_in_the_receipt_email_only(client, walk, cle
     assert code not in mails["review_started"]
 
 
-def test_a_request_on_a_closed_case_is_refused_with_a_form_error(client, walk, clerk):
+def test_a_request_on_a_closed_case_is_refused_with_a_form_error(client, walk, clerk, approver):
     case = walk.listed()
     req = filed(file_request(client, case, RequestKind.CREDITOR_CONSENT))
-    assert act(clerk, req, "grant", reasons="The creditor's written consent is on file.").status_code == 302
+    assert act(approver, req, "grant", reasons="The creditor's written consent is on file.").status_code == 302
     case.refresh_from_db()
     assert case.state == CaseState.CLOSED
     page = client.get(reverse("appeals:my_case")).content.decode()

@@ -186,6 +186,8 @@ def test_clerk_and_approver_take_a_case_from_judgment_to_closed(
         "notice_record",
         "declare_default",
         "listing_propose",
+        "listing_approve",
+        "restriction_order_approve",
         "list_debtor",
         "listing_publish",
         "payment_record",

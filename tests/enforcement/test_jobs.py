@@ -128,7 +128,7 @@ def test_the_night_closes_a_paid_case_the_worker_did_not(walk):
 
 def test_the_safety_net_ends_sanctions_left_on_an_ended_case(walk):
     case = walk.listed()
-    services.case_close(actor=walk.clerk, case_id=case.pk, reason="no_assets")
+    services.case_close(actor=walk.approver, case_id=case.pk, reason="no_assets")
     # Simulate a listing left in force by a fault (a restore from backup, say): the net must catch it.
     ListingDecision.objects.filter(case=case).update(status="in_force", ended_at=None)
     assert end_sanctions_of_ended_cases()["listings_removed"] == 1

@@ -36,7 +36,7 @@ def test_payment_in_full_of_a_listed_case_removes_the_listing_lifts_the_order_an
     assert trail[-5:] == [
         ("payment_record", "", "", "书记员 (clerk)"),
         ("pay_in_full", "listed", "paid", "书记员 (clerk)"),
-        ("listing_remove", "", "", "书记员 (clerk)"),
-        ("restriction_order_lift", "", "", "书记员 (clerk)"),
+        ("listing_remove", "in_force", "removed", "书记员 (clerk)"),
+        ("restriction_order_lift", "in_force", "lifted", "书记员 (clerk)"),
         ("remove", "paid", "closed", "system"),
     ]

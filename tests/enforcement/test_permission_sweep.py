@@ -29,10 +29,11 @@ from rest_framework.test import APIClient
 from rest_framework_api_key.models import APIKey
 
 from appeals.models import EvidenceFile
-from appeals.services.requests import (
+from appeals.services import (
     removal_request_ask_reconsideration,
     removal_request_file,
     removal_request_reject,
+    removal_request_serve,
     removal_request_start_review,
 )
 from enforcement.demo_identities import resident_id
@@ -118,6 +119,7 @@ def world(walk, court, clerk, approver, other_clerk, other_approver, superuser, 
     appealed = file_request(case_id=second.pk, kind="paid", statement="已还清", contact_phone="13800138000")
     removal_request_start_review(actor=clerk, request_id=appealed.pk)
     appealed = removal_request_reject(actor=clerk, request_id=appealed.pk, reasons="未见付款凭证")
+    removal_request_serve(request_id=appealed.pk, on=timezone.localdate(), by="tracking_page")
     appealed = removal_request_ask_reconsideration(tracking_code=appealed.tracking_code, statement="请上级法院复议")
     intake = judgments_intake(
         actor=clerk, court_id=court.pk, filename="judgments.csv", file=io.BytesIO(as_csv(judgment_rows(court.code, 1)))
@@ -490,12 +492,13 @@ COURT_MODELS = {
 # go back to the index. Neither shows anything of the record.
 NOT_FOUND_404 = {"enforcement.enforcementcase", "appeals.removalrequest"}
 # The actions a listed case offers, and to whom (the others are not possible on it: back to the case page).
+# Closing a listed case ends the listing for a reason other than payment: an approver's act, as revoking is.
 CASE_ACTIONS = {
-    "close": "clerk",
-    "correct": "clerk",
-    "payment": "clerk",
-    "settle": "clerk",
-    "listing_revoke": "approver",
+    "close": {"approver"},
+    "correct": {"clerk", "approver"},
+    "payment": {"clerk"},
+    "settle": {"clerk"},
+    "listing_revoke": {"approver"},
 }
 # A debtor's request about a payment, submitted: staff review it, a clerk decides it (DECIDING_ROLE).
 REQUEST_ACTIONS = {"review": {"clerk", "approver"}, "grant": {"clerk"}, "reject": {"clerk"}}
@@ -548,7 +551,7 @@ def expected_admin(probe: Probe, actor: str) -> str:
         if probe.method == "POST":
             return "200"  # the form again, with what is missing: nothing was done
         allowed = CASE_ACTIONS.get(slug)
-        return "200" if allowed and (actor == "superuser" or role_of(actor) == allowed) else BACK
+        return "200" if allowed and (actor == "superuser" or role_of(actor) in allowed) else BACK
     actions = RECONSIDERATION_ACTIONS if variant == "reconsideration" else REQUEST_ACTIONS
     may = slug in actions and (actor == "superuser" or actor in actions[slug])
     if probe.method == "POST":

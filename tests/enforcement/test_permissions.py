@@ -62,7 +62,7 @@ def _sign_order(actor, walk, court):
     case = walk.defaulted()
     order = listing_services.restriction_order_propose(actor=walk.clerk, case_id=case.pk, categories=["tourism"])
     listing_services.restriction_order_approve(
-        actor=actor, order_id=order.pk, order_number="n", served_on=timezone.localdate()
+        actor=actor, order_id=order.pk, order_number=f"（2026）京0101执限{order.pk}号", served_on=timezone.localdate()
     )
 
 
@@ -73,7 +73,11 @@ def _propose_listing(actor, walk, court):
 def _sign_listing(actor, walk, court):
     decision = listing_services.listing_propose(actor=walk.clerk, case_id=walk.defaulted().pk, grounds=[2])
     listing_services.listing_approve(
-        actor=actor, decision_id=decision.pk, decision_number="d", order_number="o", served_on=timezone.localdate()
+        actor=actor,
+        decision_id=decision.pk,
+        decision_number=f"（2026）京0101执失{decision.pk}号",
+        order_number=f"（2026）京0101执限{decision.pk}号",
+        served_on=timezone.localdate(),
     )
 
 
@@ -174,7 +178,7 @@ def test_case_page_offers_exactly_what_this_user_may_do_now(client, walk):
     clerk_page = login(client, walk.clerk).get(case_url(case))
     assert _actions(clerk_page) == ["payment", "settle", "close", "correct"]
     approver_page = login(client, walk.approver).get(case_url(case))
-    assert _actions(approver_page) == ["listing_sign", "listing_refuse"]
+    assert _actions(approver_page) == ["listing_sign", "listing_refuse", "correct"]
 
 
 def test_the_proposer_is_not_offered_to_sign(client, walk, court, superuser):

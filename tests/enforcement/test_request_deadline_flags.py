@@ -9,7 +9,7 @@ import time_machine
 
 from appeals.models import RemovalRequest
 from appeals.services import deadlines
-from appeals.services.requests import removal_request_file
+from appeals.services.filing import removal_request_file
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from pypdf import PdfWriter
 from rest_framework.test import APIClient
 
 from appeals.models import EvidenceFile
-from appeals.services.requests import removal_request_file
+from appeals.services.filing import removal_request_file
 from enforcement import services
 from enforcement.demo_identities import resident_id
 from enforcement.models import (
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 def closed_case(walk, **kwargs):
     case = walk.listed(**kwargs)
-    services.case_close(actor=walk.clerk, case_id=case.pk, reason="no_assets")
+    services.case_close(actor=walk.approver, case_id=case.pk, reason="no_assets")
     return case
 
 
@@ -146,8 +146,8 @@ def test_retention_replaces_the_change_feeds_copies_of_the_id_numbers_by_a_token
     company = OrganisationFactory()
     officer = ResponsiblePersonFactory(organisation=company).person
     org_case = walk.restricted(debtor=company)
-    services.case_close(actor=walk.clerk, case_id=case.pk, reason="no_assets")
-    services.case_close(actor=walk.clerk, case_id=org_case.pk, reason="no_assets")
+    services.case_close(actor=walk.approver, case_id=case.pk, reason="no_assets")
+    services.case_close(actor=walk.approver, case_id=org_case.pk, reason="no_assets")
     numbers = set(FeedEvent.objects.values_list("id_number", flat=True))
     assert {first_number, corrected, officer.id_number, company.id_number} <= numbers  # what carriers were sent
     events = FeedEvent.objects.count()
@@ -174,7 +174,7 @@ def test_retention_erases_the_persons_requests_contact_details_statements_and_ev
     )
     stored = tmp_path / "evidence" / EvidenceFile.objects.get(request=request).stored_name
     assert stored.exists()
-    services.case_close(actor=walk.clerk, case_id=case.pk, reason="no_assets")
+    services.case_close(actor=walk.approver, case_id=case.pk, reason="no_assets")
 
     anonymise_later(django_capture_on_commit_callbacks)
 
@@ -197,7 +197,7 @@ def test_retention_erases_the_emails_written_to_the_person_and_no_one_elses(
     with transaction.atomic():  # the same address, used for a request of someone else (a shared mailbox)
         services.outbox_email(to="zhangsan@example.com", subject="other", body="...", key="appeals:999999:filed")
     services.outbox_send_due()  # the receipts went out
-    services.case_close(actor=walk.clerk, case_id=case.pk, reason="no_assets")
+    services.case_close(actor=walk.approver, case_id=case.pk, reason="no_assets")
 
     anonymise_later(django_capture_on_commit_callbacks)
 
@@ -212,7 +212,7 @@ def test_an_unsent_email_to_the_person_is_given_up_never_sent(walk, settings, tm
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
     case = walk.listed()
     request = file_request(case_id=case.pk, kind="paid", statement="已还清", contact_email="zhangsan@example.com")
-    services.case_close(actor=walk.clerk, case_id=case.pk, reason="no_assets")
+    services.case_close(actor=walk.approver, case_id=case.pk, reason="no_assets")
     with years_later(6):
         anonymise_expired_parties()
         assert services.outbox_send_due()["sent"] == 0

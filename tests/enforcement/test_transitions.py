@@ -97,7 +97,7 @@ def _case_in_state(walk, state):
     if state == S.PAID:
         walk.pay(case)  # on-commit closing does not run inside the test transaction: the case stays paid
     else:
-        services.case_close(actor=walk.clerk, case_id=case.pk, reason="no_assets")
+        services.case_close(actor=walk.approver, case_id=case.pk, reason="no_assets")
     case.refresh_from_db()
     assert case.state == state
     return case

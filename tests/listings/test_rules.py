@@ -80,24 +80,17 @@ def test_an_organisations_officers_are_restricted_never_listed(walk):
     assert listed_parties == {company.pk}
 
 
-def test_the_clerk_chooses_which_responsible_persons_an_order_binds(walk):
+def test_an_organisations_order_binds_it_and_every_responsible_person(walk):
     company = OrganisationFactory()
     representative = ResponsiblePersonFactory(organisation=company)
-    ResponsiblePersonFactory(organisation=company, role="actual_controller")
+    controller = ResponsiblePersonFactory(organisation=company, role="actual_controller")
     case = walk.defaulted(debtor=company)
-    order = listing_services.restriction_order_propose(
-        actor=walk.clerk, case_id=case.pk, categories=["air_travel"], responsible_ids=[representative.pk]
-    )
-    assert set(order.bound.values_list("party_id", flat=True)) == {company.pk, representative.person_id}
-
-
-def test_an_order_cannot_bind_someone_elses_responsible_person(walk):
-    case = walk.defaulted(debtor=OrganisationFactory())
-    stranger = ResponsiblePersonFactory()
-    with pytest.raises(InvalidInput, match="responsible persons of the debtor"):
-        listing_services.restriction_order_propose(
-            actor=walk.clerk, case_id=case.pk, categories=["air_travel"], responsible_ids=[stranger.pk]
-        )
+    order = listing_services.restriction_order_propose(actor=walk.clerk, case_id=case.pk, categories=["air_travel"])
+    assert set(order.bound.values_list("party_id", flat=True)) == {
+        company.pk,
+        representative.person_id,
+        controller.person_id,
+    }
 
 
 # --- ground (1) exclusions ---
@@ -204,9 +197,9 @@ def test_an_expired_listing_leaves_the_debtor_restricted(walk):
 # --- the creditor's removal bar ---
 
 
-def test_a_creditor_who_had_the_debtor_removed_is_barred_for_six_months(walk):
-    first = walk.defaulted()
-    services.case_close(actor=walk.clerk, case_id=first.pk, reason="creditor_request")
+def test_a_creditor_who_had_the_debtor_removed_from_the_list_is_barred_for_six_months(walk):
+    first = walk.listed()
+    services.case_close(actor=walk.approver, case_id=first.pk, reason="creditor_request")
     second = walk.defaulted(creditor=first.creditor, debtor=first.debtor)
     with pytest.raises(RuleViolation, match="barred until"):
         propose(walk, second)
@@ -215,6 +208,21 @@ def test_a_creditor_who_had_the_debtor_removed_is_barred_for_six_months(walk):
     today = timezone.localdate()
     with time_machine.travel(datetime.datetime(today.year + 1, today.month, 1, 12, tzinfo=datetime.UTC)):
         assert propose(walk, second).status == "proposed"
+
+
+def test_the_creditor_bar_does_not_stop_the_courts_own_motion(walk):
+    first = walk.listed()
+    services.case_close(actor=walk.approver, case_id=first.pk, reason="creditor_request")
+    second = walk.defaulted(creditor=first.creditor, debtor=first.debtor)
+    decision = propose(walk, second, on_creditor_application=False)
+    assert (decision.status, decision.on_creditor_application) == ("proposed", False)
+
+
+def test_the_creditor_bar_follows_only_a_removal_from_the_list(walk):
+    never_listed = walk.defaulted()
+    services.case_close(actor=walk.clerk, case_id=never_listed.pk, reason="creditor_request")
+    again = walk.defaulted(creditor=never_listed.creditor, debtor=never_listed.debtor)
+    assert propose(walk, again).status == "proposed"
 
 
 # --- four eyes and the restriction order of every listed debtor ---

@@ -55,7 +55,7 @@ def test_paid_revoked_and_closed_entries_disappear_at_once(walk, django_capture_
     listing_services.listing_revoke(
         actor=walk.approver, decision_id=ListingDecision.objects.get(case=revoked).pk, reason="误列"
     )
-    services.case_close(actor=walk.clerk, case_id=closed.pk, reason="judgment_set_aside")
+    services.case_close(actor=walk.approver, case_id=closed.pk, reason="judgment_set_aside")
     assert public_listings().count() == 0
     assert public_entry(ListingDecision.objects.get(case=paid).pk) is None
 

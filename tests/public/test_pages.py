@@ -185,7 +185,7 @@ def test_statistics_count_the_current_list_and_forget_a_removal_at_once(client, 
     assert page.context["stats"]["total"] == 3
     assert "<svg" in page.text
     assert "<table" in page.text
-    services.case_close(actor=walk.clerk, case_id=cases[0].pk, reason="judgment_set_aside")
+    services.case_close(actor=walk.approver, case_id=cases[0].pk, reason="judgment_set_aside")
     assert client.get("/statistics/").context["stats"]["total"] == 2
 
 
@@ -195,7 +195,7 @@ def test_statistics_count_per_month_ground_court_and_the_paid_share(client, walk
     paid = walk.listed(grounds=(3,))
     closed = walk.listed(grounds=(4,))
     walk.pay(paid)
-    services.case_close(actor=walk.clerk, case_id=closed.pk, reason="judgment_set_aside")
+    services.case_close(actor=walk.approver, case_id=closed.pk, reason="judgment_set_aside")
     stats = client.get("/statistics/").context["stats"]
     assert stats["total"] == 2
     assert dict(stats["by_ground"]) == {1: 0, 2: 2, 3: 1, 4: 0, 5: 0, 6: 0}
@@ -212,7 +212,7 @@ def test_statistics_count_per_month_ground_court_and_the_paid_share(client, walk
 def test_open_data_files_hold_the_current_list_masked(client, walk, settings, tmp_path):
     settings.OPEN_DATA_ROOT = str(tmp_path)
     listed, removed = walk.listed(), walk.listed()
-    services.case_close(actor=walk.clerk, case_id=removed.pk, reason="judgment_set_aside")
+    services.case_close(actor=walk.approver, case_id=removed.pk, reason="judgment_set_aside")
     opendata.export()
     response = client.get("/open-data/dishonest-debtors.csv")
     body = b"".join(response.streaming_content).decode("utf-8-sig")

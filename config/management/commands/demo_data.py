@@ -25,7 +25,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from enforcement import services
 from enforcement.demo_identities import resident_id, uscc
-from enforcement.models import Court, EnforcementCase, Party, ResponsiblePerson, StaffRole
+from enforcement.models import CaseState, Court, EnforcementCase, Party, ResponsiblePerson, StaffRole
 from enforcement.rules import ClosingReason, Ground, LiftReason, RestrictionCategory
 from listings import services as listing_services
 from listings.models import PUBLIC, ListingDecision, RestrictionOrder
@@ -505,7 +505,7 @@ class Command(BaseCommand):
                 decision_id=decision.pk,
                 served_on=day,
                 decision_number=f"（{day.year}）{court.code}执失{decision.pk}号",
-                order_number=f"（{day.year}）{court.code}执限{decision.pk}号",
+                order_number=self._order_number(court, day, decision),
             )
         if outcome == "expired":
             decision.refresh_from_db()
@@ -568,7 +568,16 @@ class Command(BaseCommand):
                 ]
             )
             with self._at(day):
-                services.case_close(actor=staff.clerk, case_id=case.pk, reason=reason, note="经合议庭评议。")
+                # Closing a listed or restricted case ends its sanctions: the approver's act (four eyes).
+                case.refresh_from_db()
+                closer = staff.approver if case.state in (CaseState.LISTED, CaseState.RESTRICTED) else staff.clerk
+                services.case_close(actor=closer, case_id=case.pk, reason=reason, note="经合议庭评议。")
+
+    @staticmethod
+    def _order_number(court, day, decision) -> str:
+        """The number of the restriction order signed with a listing (its own id: unique in the court)."""
+        companion = RestrictionOrder.objects.filter(listing=decision).first()
+        return f"（{day.year}）{court.code}执限{companion.pk}号" if companion else ""
 
     @contextlib.contextmanager
     def _tasks_queued_not_run(self):

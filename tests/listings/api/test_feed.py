@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from enforcement.models import CaseState
+from enforcement.models import CaseState, EnforcementCase
 from listings import feed
 from listings.models import FeedEvent, ListingDecision, RestrictionOrder
 from listings.services import sweeps, temporary_lift_grant
@@ -148,6 +148,8 @@ def test_expiry_sweep_writes_listing_expired(carrier, walk):
 def test_ending_many_cases_writes_their_events_in_one_statement_each(walk):
     cases = [walk.listed() for _ in range(4)]
     FeedEvent.objects.all().delete()
+    # As the set-wise case path calls it: the cases already moved (closed) and locked in this transaction.
+    EnforcementCase.objects.filter(pk__in=[c.pk for c in cases]).update(state="closed", closed_reason="no_assets")
     with transaction.atomic(), CaptureQueriesContext(connection) as captured:
         counts = sanctions_end_many(case_ids=[c.pk for c in cases], cause="remove", reason="closed")
     assert counts["listings_removed"] == counts["orders_lifted"] == 4

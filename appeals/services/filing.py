@@ -1,4 +1,4 @@
-"""Filing a request and every change of its state.
+"""Filing a request: identifying the case, the tracking and withdrawal codes, the evidence, the submission.
 
 Each change runs in one `transaction.atomic()`: lock the case (`case_lock`, the order every case service uses)
 then the request (`select_for_update`), check the transition (state, permission, conditions), apply it, save,
@@ -15,41 +15,26 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django_fsm import ConcurrentTransition, can_proceed
 
 from appeals import evidence as evidence_files
 from appeals.models import (
-    DECIDING_ROLE,
     KIND_CASE_STATES,
     OPEN_REQUEST_STATES,
     EvidenceFile,
     RemovalRequest,
     RequestKind,
-    RequestState,
     TemporaryLiftReason,
 )
-from appeals.services.effects import carry_out
 from appeals.services.notices import tell_debtor
-from enforcement import identity, permissions, rules, workdays
+from enforcement import identity, rules, workdays
 from enforcement.casenumbers import normalise_case_number
-from enforcement.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, RuleViolation, StaleCase
+from enforcement.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from enforcement.models import CaseState, EnforcementCase
 from enforcement.rules import TRAVEL_CATEGORIES, ClosingReason, RestrictionCategory
 from enforcement.services import audit_write, case_lock
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
 MAX_STATEMENT = 5000
-
-TRANSITION_LABELS = {
-    "start_review": gettext_lazy("taken up for review"),
-    "grant": gettext_lazy("granted"),
-    "reject": gettext_lazy("rejected"),
-    "withdraw": gettext_lazy("withdrawn"),
-    "request_reconsideration": gettext_lazy("sent for reconsideration"),
-    "uphold": gettext_lazy("upheld"),
-    "overturn": gettext_lazy("overturned"),
-}
 
 
 # --- finding what the debtor identifies ------------------------------------------------------------------------
@@ -86,6 +71,24 @@ _new_withdrawal_code = _new_tracking_code
 def _withdrawal_code_matches(request: RemovalRequest, code: str) -> bool:
     code = normalise_tracking_code(code)
     return bool(code and request.withdrawal_code_hash) and check_password(code, request.withdrawal_code_hash)
+
+
+def _detail(request: RemovalRequest) -> dict:
+    return {"request_id": request.pk, "tracking_code": request.tracking_code, "kind": request.kind}
+
+
+def _lock(request_id: int | None = None, *, tracking_code: str | None = None):
+    """Lock the case, then the request (the order every case service uses). Inside the caller's transaction."""
+    lookup = {"pk": request_id} if request_id is not None else {"tracking_code": normalise_tracking_code(tracking_code)}
+    found = RemovalRequest.objects.filter(**lookup).values_list("pk", "case_id").first()
+    if found is None:
+        raise NotFound(_("There is no request with this tracking code."))
+    case = case_lock(found[1])
+    request = (
+        RemovalRequest.objects.select_for_update(of=("self",)).select_related("court", "higher_court").get(pk=found[0])
+    )
+    request.case = case
+    return case, request
 
 
 @dataclass(frozen=True)
@@ -305,220 +308,3 @@ def removal_request_file(
         evidence_files.discard(stored)
         raise
     return Filing(request, True, withdrawal_code=withdrawal_code)
-
-
-# --- state changes ---------------------------------------------------------------------------------------------
-
-
-def _detail(request: RemovalRequest) -> dict:
-    return {"request_id": request.pk, "tracking_code": request.tracking_code, "kind": request.kind}
-
-
-def _lock(request_id: int | None = None, *, tracking_code: str | None = None):
-    """Lock the case, then the request (the order every case service uses). Inside the caller's transaction."""
-    lookup = {"pk": request_id} if request_id is not None else {"tracking_code": normalise_tracking_code(tracking_code)}
-    found = RemovalRequest.objects.filter(**lookup).values_list("pk", "case_id").first()
-    if found is None:
-        raise NotFound(_("There is no request with this tracking code."))
-    case = case_lock(found[1])
-    request = (
-        RemovalRequest.objects.select_for_update(of=("self",)).select_related("court", "higher_court").get(pk=found[0])
-    )
-    request.case = case
-    return case, request
-
-
-def refusal(request: RemovalRequest, transition: str, actor) -> DomainError | None:
-    """Why `actor` may not apply `transition` now (as the error to raise), or None. Changes nothing."""
-    method = getattr(request, transition)
-    if not can_proceed(method, check_conditions=False):
-        return Conflict(
-            _("A request that is %(state)s cannot be %(action)s.")
-            % {"state": request.get_state_display().lower(), "action": TRANSITION_LABELS[transition]}
-        )
-    if actor is not None and not method._django_fsm.has_transition_perm(request, request.state, actor):
-        if transition in ("uphold", "overturn"):
-            return Forbidden(_("Only a reviewer of the higher court decides a reconsideration."))
-        if transition in ("grant", "reject"):
-            role = DECIDING_ROLE[RequestKind(request.kind)]
-            return Forbidden(
-                _("This kind of request is decided by a member of %(court)s with the role: %(role)s.")
-                % {"role": role.label, "court": request.court}
-            )
-        return Forbidden(_("You do not have a role in %(court)s that allows this.") % {"court": request.court})
-    fsm_transition = method._django_fsm.get_transition(request.state)
-    unmet = [str(getattr(c, "message", c.__name__)) for c in fsm_transition.conditions if not c(request)]
-    if unmet:
-        return RuleViolation(" ".join(unmet))
-    return None
-
-
-def _apply(case, request, transition: str, actor, *, reason: str = "", detail: dict | None = None, **kwargs):
-    error = refusal(request, transition, actor)
-    if error is not None:
-        raise error
-    from_state = request.state
-    getattr(request, transition)(**kwargs)
-    try:
-        request.save()
-    except ConcurrentTransition:
-        raise StaleCase(
-            _("The request was changed by someone else at the same moment. Reload and try again.")
-        ) from None
-    audit_write(
-        case=case,
-        actor=actor,
-        action=f"request_{transition}",
-        from_state=from_state,
-        to_state=request.state,
-        reason=reason,
-        legal_basis=rules.LISTING_PROVISIONS,
-        detail={**_detail(request), **(detail or {})},
-    )
-
-
-def _reasons(reasons: str) -> str:
-    reasons = (reasons or "").strip()
-    if not reasons:
-        raise InvalidInput(_("A decision needs its reasons."), field="reasons")
-    return reasons
-
-
-def removal_request_start_review(*, actor, request_id: int) -> RemovalRequest:
-    with transaction.atomic():
-        case, request = _lock(request_id)
-        _apply(case, request, "start_review", actor)
-        tell_debtor(request, "review_started")
-    return request
-
-
-def removal_request_grant(*, actor, request_id: int, reasons: str, **effect) -> RemovalRequest:
-    """Grant the request and carry out its effect on the case in the same transaction (all or nothing)."""
-    reasons = _reasons(reasons)
-    with transaction.atomic():
-        case, request = _lock(request_id)
-        now = timezone.now()
-        _apply(case, request, "grant", actor, reason=reasons, by=actor, at=now, reasons=reasons)
-        request.effect_summary = carry_out(request=request, actor=actor, reasons=reasons, **effect)
-        request.effect_done_at, request.due_on = now, None
-        request.save(update_fields=["effect_summary", "effect_done_at", "due_on"])
-        tell_debtor(request, "granted")
-    return request
-
-
-def removal_request_reject(*, actor, request_id: int, reasons: str) -> RemovalRequest:
-    """Reject with reasons; the decision is served by e-mail and the tracking page today, which opens the
-    10-day window to ask the higher court for reconsideration. The listing stays in force meanwhile."""
-    reasons = _reasons(reasons)
-    with transaction.atomic():
-        case, request = _lock(request_id)
-        today = timezone.localdate()
-        window = workdays.period_end(today, rules.get("reconsideration_window_days"))
-        _apply(
-            case,
-            request,
-            "reject",
-            actor,
-            reason=reasons,
-            by=actor,
-            at=timezone.now(),
-            reasons=reasons,
-            window_closes_on=window,
-        )
-        request.due_on = None
-        request.save(update_fields=["due_on"])
-        tell_debtor(request, "rejected")
-    return request
-
-
-def removal_request_withdraw(*, tracking_code: str, withdrawal_code: str) -> RemovalRequest:
-    """The person who filed the request withdraws it, before the court decides, with the withdrawal code they
-    alone were given. The tracking code is not enough: whoever can identify the case could learn it."""
-    with transaction.atomic():
-        case, request = _lock(tracking_code=tracking_code)
-        if not _withdrawal_code_matches(request, withdrawal_code):
-            raise Forbidden(
-                _(
-                    "This is not the withdrawal code of this request. Only the person who filed it can withdraw it, "
-                    "with the code on the receipt and in the receipt e-mail."
-                ),
-                field="withdrawal_code",
-            )
-        _apply(case, request, "withdraw", None, detail={"by": "debtor"})
-        request.due_on = None
-        request.save(update_fields=["due_on"])
-        tell_debtor(request, "withdrawn")
-    return request
-
-
-def removal_request_ask_reconsideration(*, tracking_code: str, statement: str) -> RemovalRequest:
-    """The debtor asks the higher court to reconsider a rejection, within 10 days of its service."""
-    statement = (statement or "").strip()
-    if not statement:
-        raise InvalidInput(_("Say why the rejection is wrong."), field="statement")
-    if len(statement) > MAX_STATEMENT:
-        raise InvalidInput(_("The statement has at most %(n)d characters.") % {"n": MAX_STATEMENT}, field="statement")
-    with transaction.atomic():
-        case, request = _lock(tracking_code=tracking_code)
-        _apply(
-            case,
-            request,
-            "request_reconsideration",
-            None,
-            reason=statement[:500],
-            detail={"by": "debtor"},
-            at=timezone.now(),
-            statement=statement,
-        )
-        request.due_on = workdays.period_end(timezone.localdate(), rules.get("reconsideration_decision_days"))
-        request.save(update_fields=["due_on"])
-        tell_debtor(request, "reconsideration_requested")
-    return request
-
-
-def removal_request_reconsider(*, actor, request_id: int, overturn: bool, reasons: str) -> RemovalRequest:
-    """A reviewer of the higher court upholds or overturns the rejection. Overturned, the enforcing court must
-    carry the request out within 3 working days (`removal_request_carry_out`)."""
-    reasons = _reasons(reasons)
-    with transaction.atomic():
-        case, request = _lock(request_id)
-        transition = "overturn" if overturn else "uphold"
-        _apply(case, request, transition, actor, reason=reasons, by=actor, at=timezone.now(), reasons=reasons)
-        request.due_on = (
-            workdays.add_working_days(timezone.localdate(), rules.get("correction_effect_working_days"))
-            if overturn
-            else None
-        )
-        request.save(update_fields=["due_on"])
-        tell_debtor(request, "overturned" if overturn else "upheld")
-    return request
-
-
-def removal_request_carry_out(*, actor, request_id: int, note: str = "", **effect) -> RemovalRequest:
-    """The enforcing court carries out a request the higher court granted on reconsideration."""
-    with transaction.atomic():
-        case, request = _lock(request_id)
-        if request.state != RequestState.OVERTURNED or request.effect_done_at is not None:
-            raise Conflict(
-                _("Only a request overturned on reconsideration and not yet carried out is carried out here.")
-            )
-        role = DECIDING_ROLE[RequestKind(request.kind)]
-        if actor is not None and not permissions.has_role(actor, request.court_id, role):
-            raise Forbidden(
-                _("This kind of request is carried out by a member of %(court)s with the role: %(role)s.")
-                % {"role": role.label, "court": request.court}
-            )
-        reasons = note.strip() or request.reconsideration_reasons
-        request.effect_summary = carry_out(request=request, actor=actor, reasons=reasons, **effect)
-        request.effect_done_at, request.due_on = timezone.now(), None
-        request.save(update_fields=["effect_summary", "effect_done_at", "due_on"])
-        audit_write(
-            case=case,
-            actor=actor,
-            action="request_carry_out",
-            reason=reasons,
-            legal_basis=rules.LISTING_PROVISIONS,
-            detail=_detail(request),
-        )
-        tell_debtor(request, "carried_out")
-    return request

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('enforcement', '0010_outbox_dead_letters_and_addresses'),
-        ('listings', '0007_carriers_and_feed'),
+        ('listings', '0008_listing_application_and_unique_numbers'),
     ]
 
     operations = [
