@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from enforcement import rules
 from enforcement.models import CaseState, EnforcementCase
 from enforcement.rules import Ground, RestrictionCategory
+from listings import selectors
 from listings.models import ListingDecision, RestrictionOrder, RestrictionSubject, TemporaryLift
 from listings.selectors import public_listings
 
@@ -123,9 +124,14 @@ def order_misses_responsible_person(today: datetime.date) -> QuerySet[Restrictio
 # --- ended cases and expiry ---------------------------------------------------------------------------------------
 
 
-@invariant(_("A listing decision is still in force on a paid or closed case."))
-def listing_in_force_on_ended_case(today: datetime.date) -> QuerySet[ListingDecision]:
-    return ListingDecision.objects.filter(status=IN_FORCE, case__state__in=ENDED_STATES)
+@invariant(
+    _(
+        "A listing is still in force past its removal deadline: working days after its last day, or at once when "
+        "the case was paid or closed."
+    )
+)
+def removal_overdue(today: datetime.date) -> QuerySet[ListingDecision]:
+    return selectors.removal_overdue(today)
 
 
 @invariant(_("A restriction order is still in force on a paid or closed case."))

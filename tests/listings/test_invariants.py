@@ -127,11 +127,18 @@ def test_an_order_binding_a_responsible_person_named_later_breaks_nothing(walk):
 
 
 @breaks
-def test_listing_in_force_on_ended_case(walk):
+def test_removal_overdue_when_the_case_ended(walk):
     case = walk.listed()
     EnforcementCase.objects.filter(pk=case.pk).update(state="closed")
     RestrictionOrder.objects.filter(case=case).update(status="lifted")
-    assert found() == {("listing_in_force_on_ended_case", "listingdecision", decision_of(case).pk)}
+    assert found() == {("removal_overdue", "listingdecision", decision_of(case).pk)}
+
+
+@breaks
+def test_removal_overdue_when_the_period_ended_weeks_ago(walk):
+    case = walk.listed(grounds=(2,))
+    ListingDecision.objects.filter(case=case).update(expires_on=timezone.localdate() - 20 * DAY)
+    assert found() == {("removal_overdue", "listingdecision", decision_of(case).pk)}
 
 
 @breaks
