@@ -13,7 +13,7 @@ of a court's staff), on a shared 2-core machine. Three places ask it:
 - the admin page *Breaches of the list's rules*, court-scoped (`listings.admin`);
 - the test suite, which asserts after every test that used the database that there is none (tests/conftest.py).
 
-What "public" means is the selector's (`listings.selectors.public_listings`), never restated here: an invariant
+What "public" means is the selector's (`listings.selectors.public_rows`), never restated here: an invariant
 about public entries asks it, so an entry the selector would show wrongly counts as a violation.
 """
 
@@ -33,7 +33,6 @@ from enforcement.models import CaseState, EnforcementCase
 from enforcement.rules import Ground, RestrictionCategory
 from listings import selectors
 from listings.models import ListingDecision, RestrictionOrder, RestrictionSubject, TemporaryLift
-from listings.selectors import public_listings
 
 ENDED_STATES = (CaseState.PAID, CaseState.CLOSED)
 IN_FORCE = "in_force"
@@ -98,7 +97,7 @@ def _bound(party: str) -> Exists:
 
 @invariant(_("A published listing has no restriction order in force binding the debtor."))
 def published_without_order(today: datetime.date) -> QuerySet[ListingDecision]:
-    return public_listings().filter(~_bound("case__debtor_id"))
+    return selectors.public_rows().filter(~_bound("case__debtor_id"))
 
 
 @invariant(_("A restriction order in force does not bind the debtor."))
@@ -141,7 +140,7 @@ def order_in_force_on_ended_case(today: datetime.date) -> QuerySet[RestrictionOr
 
 @invariant(_("An entry is public after its last day on the list."))
 def public_past_expiry(today: datetime.date) -> QuerySet[ListingDecision]:
-    return public_listings().filter(expires_on__lt=today)
+    return selectors.public_rows().filter(expires_on__lt=today)
 
 
 @invariant(
@@ -185,7 +184,7 @@ def _unsigned_or_unserved() -> Q:
     )
 )
 def public_without_served_signed_decision(today: datetime.date) -> QuerySet[ListingDecision]:
-    return public_listings().filter(_unsigned_or_unserved())
+    return selectors.public_rows().filter(_unsigned_or_unserved())
 
 
 @invariant(

@@ -15,7 +15,7 @@ from enforcement.models import EnforcementCase
 from enforcement.services import responsible_person_add
 from listings.invariants import INVARIANTS, list_violations
 from listings.models import ListingDecision, RestrictionOrder, RestrictionSubject, TemporaryLift
-from listings.selectors import public_listings
+from listings.selectors import public_rows
 from listings.services import temporary_lift_grant
 from tests.factories import OrganisationFactory, PersonFactory, ResponsiblePersonFactory
 
@@ -156,7 +156,7 @@ def test_public_past_expiry(walk):
     decision = decision_of(case)
     assert found() == set()
     ListingDecision.objects.filter(pk=decision.pk).update(expires_on=timezone.localdate() - DAY)
-    still_public = public_listings().filter(pk=decision.pk).exists()
+    still_public = public_rows().filter(pk=decision.pk).exists()
     assert found() == ({("public_past_expiry", "listingdecision", decision.pk)} if still_public else set())
 
 
