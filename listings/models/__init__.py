@@ -1,6 +1,8 @@
 """The listings app's data: the court's sanctions (`decisions`), the carriers' keys and their checks
-(`carriers`), the change feed carriers mirror (`feed`), and the budget of full-number lookups (`probes`)."""
+(`carriers`), the change feed carriers mirror (`feed`), the budget of full-number lookups (`probes`), and the
+admin page of the list's rules broken (`breaches`, no table)."""
 
+from listings.models.breaches import ListRuleBreach
 from listings.models.carriers import CarrierCheck, CarrierKey
 from listings.models.decisions import (
     PUBLIC,
@@ -19,6 +21,7 @@ __all__ = [
     "CarrierKey",
     "DecisionRecord",
     "FeedEvent",
+    "ListRuleBreach",
     "ListingDecision",
     "ProbeBudget",
     "RestrictionOrder",
