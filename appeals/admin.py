@@ -5,6 +5,7 @@ download is logged in the access log."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -339,7 +340,12 @@ class RemovalRequestAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def _get_visible(self, request, object_id) -> RemovalRequest:
-        req = self.get_queryset(request).select_related("case", "case__debtor", "court").filter(pk=object_id).first()
+        # The change page's URL takes any text: an id that is not a number is no request, as in `get_object`.
+        queryset = self.get_queryset(request).select_related("case", "case__debtor", "court")
+        try:
+            req = queryset.filter(pk=object_id).first()
+        except (ValueError, ValidationError):
+            req = None
         if req is None or not self.has_view_permission(request, req):
             raise Http404(_("No such request in your courts."))
         return req

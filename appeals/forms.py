@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from appeals.models import RequestKind, TemporaryLiftReason
+from enforcement import identity
+from enforcement.casenumbers import normalise_case_number
 from enforcement.rules import TRAVEL_CATEGORIES, RestrictionCategory
 
 DateInput = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -19,6 +21,14 @@ class IdentifyForm(forms.Form):
         max_length=32,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+    def clean_case_number(self) -> str:
+        return normalise_case_number(self.cleaned_data["case_number"])
+
+    def clean_id_number(self) -> str:
+        """Full-width digits and invisible characters are cleaned away; an old 15-digit resident ID number is
+        read as its 18-digit form."""
+        return identity.normalise_id_number(self.cleaned_data["id_number"])
 
 
 class FileRequestForm(forms.Form):

@@ -27,7 +27,8 @@ from appeals.models import RequestKind, RequestState
 from appeals.selectors import debtor_status, request_by_code
 from enforcement.errors import DomainError
 from enforcement.models import EnforcementCase
-from listings.views import _limited, rate_limited
+from listings import probes
+from listings.views import _limited, rate_limited, too_many_for_this_number
 
 SESSION_KEY = "appeals_identified"
 IDENTIFIED_FOR_SECONDS = 30 * 60
@@ -68,7 +69,17 @@ def status_check(request):
         if _check_limited(request):
             return _too_many(request)
         if form.is_valid():
-            case = services.case_for_debtor(**form.cleaned_data)
+            try:
+                case = probes.guarded_lookup(
+                    surface=probes.Surface.STATUS,
+                    target=form.cleaned_data["case_number"],
+                    label=form.cleaned_data["case_number"],
+                    candidate=form.cleaned_data["id_number"],
+                    lookup=lambda: services.case_for_debtor(**form.cleaned_data),
+                    found=lambda found: found is not None,
+                )
+            except probes.BudgetSpent as spent:
+                return too_many_for_this_number(request, spent.retry_after, group="case")
             if case is not None:
                 request.session.cycle_key()
                 request.session[SESSION_KEY] = {"case_id": case.pk, "at": time.time()}
@@ -273,8 +284,12 @@ def certificate(request):
     except DomainError as error:
         messages.error(request, error.message)
         return HttpResponseRedirect(reverse("appeals:my_case"))
-    # The address in the QR code is the public site's, from the settings: never the Host header of this request.
+    # The address in the QR code is the public site's, from the settings (required in production): never the
+    # Host header of a request there. Only a local server without PUBLIC_SITE_URL (runserver outside the quick
+    # start, DEBUG, ALLOWED_HOSTS local) prints the address it was asked on.
     url = services.certificate_verify_url(issued)
+    if not settings.PUBLIC_SITE_URL:
+        url = request.build_absolute_uri(url)
     response = HttpResponse(render_certificate(issued, verify_url=url), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{issued.number}.pdf"'
     return response

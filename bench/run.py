@@ -80,6 +80,7 @@ def environment(database: str) -> dict:
         "DATABASE_URL": f"{SERVER}/{database}",
         "SECRET_KEY": "bench-" + "x" * 60,
         "ALLOWED_HOSTS": "*",
+        "PUBLIC_SITE_URL": "http://127.0.0.1",
         "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/9"),
         "CELERY_BROKER_URL": "",
         "DB_CONN_MAX_AGE": "600",

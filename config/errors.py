@@ -7,14 +7,42 @@ Anything else is a genuine 500."""
 
 import sys
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views.defaults import bad_request as django_bad_request
 from django.views.defaults import page_not_found as django_page_not_found
+from django.views.defaults import permission_denied as django_permission_denied
 from django.views.defaults import server_error as django_server_error
 
 RETRY_AFTER_SECONDS = 30
+
+
+def bad_request(request, exception, *args, **kwargs):
+    """A request Django refuses before any view runs (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields,
+    a malformed multipart body): JSON under /api/, saying what was wrong where that is safe to say."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _bad_request_reason(exception)}, status=400)
+    return django_bad_request(request, exception, *args, **kwargs)
+
+
+def _bad_request_reason(exception) -> str:
+    if isinstance(exception, RequestDataTooBig):
+        return _("The request body is too large (at most %(n)s MiB, files excepted).") % {
+            "n": f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20:.1f}"
+        }
+    if isinstance(exception, TooManyFieldsSent):
+        return _("The request has too many fields.")
+    return _("The request could not be read.")
+
+
+def permission_denied(request, exception, *args, **kwargs):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("You do not have permission to perform this action.")}, status=403)
+    return django_permission_denied(request, exception, *args, **kwargs)
 
 
 def page_not_found(request, exception, *args, **kwargs):

@@ -1,4 +1,5 @@
-"""GET /health/: is the database answering, is the broker, and how old is the last successful daily run?
+"""GET /health/: is the database answering, the broker, the shared cache, and how old is the last successful
+daily run?
 
 200 when all is well, 503 when something is not, with a JSON body saying which. Meant for a load balancer or
 monitoring; it reveals nothing about cases.
@@ -7,6 +8,7 @@ monitoring; it reveals nothing about cases.
 import datetime
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
@@ -38,6 +40,19 @@ def _broker() -> dict:
         return {"ok": False, "error": type(exc).__name__}
 
 
+def _cache() -> dict:
+    """The shared cache (Redis in production). While it is down the rate limits count per process (config.cache):
+    the site answers, but the operators must know."""
+    backend = caches["default"]
+    if not hasattr(backend, "ping"):
+        return {"ok": True, "backend": type(backend).__name__}
+    try:
+        backend.ping()
+        return {"ok": True, "backend": "redis"}
+    except Exception as exc:
+        return {"ok": False, "backend": "redis", "error": type(exc).__name__, "fallback": "per-process counts"}
+
+
 def _daily_run() -> dict:
     limit = datetime.timedelta(hours=settings.DAILY_RUN_MAX_AGE_HOURS)
     now = timezone.now()
@@ -63,7 +78,7 @@ def _daily_run() -> dict:
 @never_cache
 @require_GET
 def health(request):
-    report = {"database": _database(), "broker": _broker()}
+    report = {"database": _database(), "broker": _broker(), "cache": _cache()}
     report["daily_run"] = _daily_run() if report["database"]["ok"] else {"ok": False, "error": "no database"}
     healthy = all(part["ok"] for part in report.values())
     report["status"] = "ok" if healthy else "failing"

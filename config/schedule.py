@@ -1,7 +1,8 @@
 """Every periodic job, in one place (Celery beat reads it as CELERY_BEAT_SCHEDULE). Times are Asia/Shanghai.
 
 The daily run goes in the order the law needs: default first, then publication of listings whose grace is
-over, then expiry, then the safety nets, then the open-data files of the day's list. The health page checks
+over, then expiry, then the safety nets, then the open-data files of the day's list, then the check of the
+list's invariants on the list the sweeps left. The health page checks
 that each daily job succeeded recently (see `enforcement.jobs.recorded`, which records runs by task name).
 """
 
@@ -16,6 +17,8 @@ DAILY_JOBS = {
     "listings.tasks.end_sanctions_of_ended_cases": (2, 0),
     "listings.tasks.open_data_export": (3, 0),
     "enforcement.tasks.anonymise_expired_parties": (3, 30),
+    # After the day's sweeps: whatever breaks the list's invariants now, no sweep will mend.
+    "listings.tasks.report_list_violations": (4, 0),
     "appeals.tasks.flag_overdue_requests": (7, 0),
 }
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from enforcement.identity import typed_text
+
 PATTERN = re.compile(
     r"^（(?P<year>\d{4})）(?P<court>[\u4e00-\u9fff]\d{0,4})执(?P<kind>[\u4e00-\u9fff]{0,2}?)(?P<serial>\d{1,6})号$"
 )
@@ -29,10 +31,11 @@ class CaseNumber:
 
 
 def normalise_case_number(value: str) -> str:
-    """The canonical form of a case (or document) number however it was typed: no spaces, full-width brackets,
-    the serial without leading zeros. A search, a filing and a stored case all use this one form. Text that is
-    not a case number comes back only tidied."""
-    tidy = "".join(value.split()).replace("(", "（").replace(")", "）")
+    """The canonical form of a case (or document) number however it was typed: NFKC with invisible characters
+    removed (identity.typed_text: full-width digits become ASCII), no spaces, full-width brackets, the serial
+    without leading zeros. A search, a filing and a stored case all use this one form. Text that is not a case
+    number comes back only tidied."""
+    tidy = "".join(typed_text(value).split()).replace("(", "（").replace(")", "）")
     match = PATTERN.match(tidy)
     if not match:
         return tidy

@@ -4,6 +4,8 @@ Identity is the number, never the name. Every refusal says which rule the number
 """
 
 import datetime
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -23,9 +25,63 @@ class ResidentId:
     sex: str  # "M" or "F"
 
 
+# Characters that print nothing or reorder what follows: zero-width spaces and joiners, the bidirectional marks,
+# embeddings, overrides and isolates (U+202E turns "gpj.exe" into "exe.jpg"), the byte-order mark, soft hyphen,
+# and the C0/C1 controls. A name may not contain them; a number typed or pasted has them removed.
+INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
+
+
+def typed_text(value: str) -> str:
+    """What a person or a system typed, in the one form every number is routed, logged and matched by: Unicode
+    NFKC (the full-width digits and letters of Chinese input methods become ASCII, the ideographic space a space)
+    with the invisible characters removed."""
+    return INVISIBLE.sub("", unicodedata.normalize("NFKC", value))
+
+
 def normalise(value: str) -> str:
-    """Strip spaces and hyphens people type, and upper-case the check character."""
-    return "".join(value.split()).replace("-", "").upper()
+    """An ID number as stored: NFKC with invisible characters removed (`typed_text`), without the spaces and
+    hyphens people type, the check character upper-cased."""
+    return "".join(typed_text(value).split()).replace("-", "").upper()
+
+
+def upgrade_resident_id_15(number: str) -> str:
+    """A first-generation (15-digit) resident ID number as its 18-digit form, by the national rule (GB 11643):
+    the year gets its century (19), and the check character is computed. Refused (ValidationError) if the
+    birth date it encodes is not a date."""
+    if len(number) != 15 or not number.isascii() or not number.isdigit():
+        raise ValidationError(_("An old resident ID number has 15 digits."), code="length")
+    first17 = f"{number[:6]}19{number[6:]}"
+    try:
+        return parse_resident_id(first17 + resident_id_check_char(first17)).number
+    except ValidationError:
+        raise ValidationError(
+            _(
+                "A 15-digit number is an old resident ID number, whose digits 7-12 are the birth date (YYMMDD); "
+                "in this one they are not a possible date."
+            ),
+            code="birth_date",
+        ) from None
+
+
+def normalise_id_number(value: str) -> str:
+    """An ID number typed anywhere, in its stored form (`normalise`); an old 15-digit resident ID number becomes
+    its 18-digit form (`upgrade_resident_id_15`), or is refused if the birth date in it is not a date."""
+    number = normalise(value)
+    if len(number) == 15 and number.isascii() and number.isdigit():
+        return upgrade_resident_id_15(number)
+    return number
+
+
+def check_name(value: str) -> None:
+    """A name is printed on public pages, certificates and open-data files: refuse the characters that hide text or
+    reverse its direction (a name with U+202E reads differently from what is stored)."""
+    if INVISIBLE.search(value):
+        raise ValidationError(
+            _("A name may not contain control characters, invisible characters or text-direction overrides."),
+            code="invisible",
+        )
 
 
 def resident_id_check_char(first17: str) -> str:

@@ -1,9 +1,13 @@
 """Reads that cross models, for staff. (What the public may see is decided in `listings.selectors`.)"""
 
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from enforcement import permissions
-from enforcement.models import AuditEntry, EnforcementCase, OutboxMessage, Party
+from enforcement.models import AuditEntry, EnforcementCase, OutboxMessage, Party, StaffRole
 
 
 def cases_visible_to(user) -> QuerySet[EnforcementCase]:
@@ -11,6 +15,18 @@ def cases_visible_to(user) -> QuerySet[EnforcementCase]:
     cases = EnforcementCase.objects.all()
     courts = permissions.court_ids(user)
     return cases if courts is None else cases.filter(court_id__in=courts)
+
+
+def staff_emails_by_court(court_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The e-mail addresses of the active staff holding any role in each of these courts (courts without one
+    are left out): whom the daily jobs tell about their court."""
+    found: dict[int, set[str]] = defaultdict(set)
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    for court_id, email in StaffRole.objects.filter(court_id__in=list(court_ids), user__in=users).values_list(
+        "court_id", "user__email"
+    ):
+        found[court_id].add(email)
+    return {court: sorted(emails) for court, emails in found.items()}
 
 
 def parties_visible_to(user) -> QuerySet[Party]:

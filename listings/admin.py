@@ -1,17 +1,28 @@
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
-from enforcement.admin import CourtScopedAdmin
+from enforcement import permissions
+from enforcement.admin import CourtScopedAdmin, is_staff_member
 from enforcement.fields import ChoiceSetField
+from enforcement.models import EnforcementCase
 from enforcement.rules import Ground, RestrictionCategory
 from listings import actions, checks, outlook, panels, selectors  # noqa: F401 - registers the case page's listing actions and panels
-from listings.models import CarrierCheck, CarrierKey, ListingDecision, RestrictionOrder
+from listings.invariants import INVARIANTS, Violation, list_violations
+from listings.models import (
+    CarrierCheck,
+    CarrierKey,
+    ListingDecision,
+    ListRuleBreach,
+    ProbeBudget,
+    RestrictionOrder,
+)
 from listings.panels import GroundFilter
 
 
@@ -218,3 +229,96 @@ class CarrierCheckAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ProbeBudget)
+class ProbeBudgetAdmin(admin.ModelAdmin):
+    """The targets whose hidden ID number someone tried to rebuild (`listings.probes`): per day, how many
+    distinct wrong numbers were tried and how many lookups were then refused. Read only, superusers only; the
+    numbers tried are kept as HMACs, never shown."""
+
+    list_display = ["day", "surface", "label", "misses_count", "refused", "alerted_at"]
+    list_filter = ["surface", "day"]
+    search_fields = ["label"]
+    fields = ["day", "surface", "label", "misses_count", "refused", "alerted_at"]
+    readonly_fields = fields
+    show_full_result_count = False
+    date_hierarchy = "day"
+
+    @admin.display(description=_("distinct wrong numbers"))
+    def misses_count(self, obj) -> int:
+        return len(obj.misses)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ListRuleBreach)
+class ListRuleBreachAdmin(admin.ModelAdmin):
+    """The list's invariants broken now (`listings.invariants`), in the user's courts (every court for a
+    superuser), each with a link to its case: what the daily job mails the court's staff. One page, read only."""
+
+    def has_module_permission(self, request) -> bool:
+        return is_staff_member(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_staff_member(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_changelist"
+        return [path("", self.admin_site.admin_view(self.changelist_view), name=name)]
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        violations = list_violations(court_ids=permissions.court_ids(request.user))
+        by_rule = {name: [] for name in INVARIANTS}
+        for violation in violations:
+            by_rule[violation.invariant.name].append(
+                (violation, _admin_url("enforcement_enforcementcase_change", violation.case_id), _record_url(violation))
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": self.opts.verbose_name_plural.capitalize(),
+            "count": len(violations),
+            "rules": [(INVARIANTS[name], rows) for name, rows in by_rule.items()],
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/listings/listrulebreach/change_list.html", context)
+
+
+def _admin_url(url_name: str, pk: int) -> str | None:
+    try:
+        return reverse(f"admin:{url_name}", args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+def _record_url(violation: Violation) -> str | None:
+    """The admin page of the offending record, if it has one and is not the case itself (a lift has none)."""
+    meta = violation.model._meta
+    if violation.model is EnforcementCase:
+        return None
+    return _admin_url(f"{meta.app_label}_{meta.model_name}_change", violation.record_id)

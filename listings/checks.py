@@ -44,8 +44,9 @@ class CheckResult:
 
 def clean_id_number(value) -> str:
     """The number as stored (normalised), or ValidationError saying which rule it breaks. A resident ID
-    number and a unified social credit code are checked against their check character; a passport or other
-    document number only for its characters and length."""
+    number and a unified social credit code are checked against their check character, and an old 15-digit
+    resident ID number is converted to its 18 digits (never answered as some other number: not restricted);
+    a passport or other document number is checked only for its characters and length."""
     if not isinstance(value, str):
         raise ValidationError(_("An ID number is a string."), code="type")
     number = identity.normalise(value)
@@ -55,6 +56,9 @@ def clean_id_number(value) -> str:
         raise ValidationError(
             _("An ID number is at most %(n)d letters and digits.") % {"n": MAX_ID_NUMBER_LENGTH}, code="characters"
         )
+    if len(number) == 15 and number.isdigit():
+        # An old resident ID number (carriers' customer records still hold some): answered for the person.
+        return identity.upgrade_resident_id_15(number)
     if len(number) == 18:
         if number[:17].isdigit():
             try:

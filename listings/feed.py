@@ -56,6 +56,13 @@ def decode_cursor(cursor: str) -> tuple[int, int]:
     return xid, event_id
 
 
+def was_given(position: tuple[int, int]) -> bool:
+    """Could the feed have given this position? Every cursor it gives is the beginning or the position of an
+    event it served (events are never deleted), so a well-formed cursor naming no event was made up: reading
+    from it could skip events. One primary-key lookup."""
+    return position == START or FeedEvent.objects.filter(pk=position[1], xid=position[0]).exists()
+
+
 @dataclass
 class FeedPage:
     events: list[dict]

@@ -3,7 +3,8 @@
 Regenerated daily by `listings.tasks.open_data_export`, written row by row from a server-side cursor (constant
 memory however long the list) to a temporary file renamed into place, so a download never sees half a file.
 Served through the public rule at the moment of the download (`still_public`): an entry removed since the file
-was made is never served.
+was made is never served. A cell a spreadsheet would run as a formula is written neutralised
+(`enforcement.csvcells`), in the file and as it is served.
 """
 
 import contextlib
@@ -21,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from enforcement.csvcells import SafeDictWriter, neutralise
 from listings.selectors import PublicEntry, public_entries, public_listings, public_rows
 
 PREFIX = "dishonest-debtors-"
@@ -101,7 +103,7 @@ def export(*, today: datetime.date | None = None, chunk_size: int = 2000) -> dic
         try:
             # Excel opens UTF-8 CSV correctly only with a byte-order mark.
             temporary["csv"].write("\ufeff")
-            writer = csv.DictWriter(temporary["csv"], fieldnames=[key for key, _ in FIELDS])
+            writer = SafeDictWriter(temporary["csv"], fieldnames=[key for key, _ in FIELDS])
             writer.writeheader()
             ids = public_listings().order_by("pk").values_list("pk", flat=True).iterator(chunk_size=chunk_size)
             while chunk := list(itertools.islice(ids, chunk_size)):
@@ -153,7 +155,7 @@ def still_public(path: Path, fmt: str, *, chunk_size: int = 2000) -> Iterator[by
                 if pk not in public:
                     continue
                 if writer:
-                    writer.writerow(record)
+                    writer.writerow([neutralise(cell) for cell in record])
                 else:
                     buffer.write(record)
             yield buffer.getvalue().encode("utf-8")

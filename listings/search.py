@@ -59,12 +59,12 @@ class SearchForm(forms.Form):
         return court
 
     def clean_name(self) -> str:
-        return " ".join(self.cleaned_data["name"].split())
+        return " ".join(identity.INVISIBLE.sub("", self.cleaned_data["name"]).split())
 
     def clean_id_number(self) -> str:
         """A full number is matched exactly; one that looks like a resident ID but fails its checks is refused
         with the rule it broke, unless it is a valid USCC (many USCCs are 17 digits and a check character)."""
-        number = identity.normalise(self.cleaned_data["id_number"])
+        number = identity.normalise_id_number(self.cleaned_data["id_number"])
         if len(number) == 18 and number[:17].isdigit() and not is_full_id_number(number):
             try:
                 identity.parse_resident_id(number)
@@ -74,11 +74,12 @@ class SearchForm(forms.Form):
 
     def _route_id_numbers(self) -> None:
         """A full ID number typed into the name or case-number field is searched as the ID number it is: it
-        must not be redirected into a URL (and from there into logs)."""
+        must not be redirected into a URL (and from there into logs), however it was typed (full-width digits,
+        invisible characters, the old 15-digit form)."""
         for field in ("name", "case_number"):
             typed = self.cleaned_data.get(field, "")
             if typed and not self.cleaned_data.get("id_number") and is_full_id_number(typed):
-                self.cleaned_data["id_number"] = identity.normalise(typed)
+                self.cleaned_data["id_number"] = identity.normalise_id_number(typed)
                 self.cleaned_data[field] = ""
 
     def clean_case_number(self) -> str:
@@ -99,8 +100,11 @@ class SearchForm(forms.Form):
 
 
 def is_full_id_number(text: str) -> bool:
-    """Is this a valid resident ID number or USCC (checksum and all)?"""
-    number = identity.normalise(text)
+    """Is this a valid resident ID number (an old 15-digit one too) or USCC, checksum and all?"""
+    try:
+        number = identity.normalise_id_number(text)
+    except forms.ValidationError:
+        return False
     if len(number) != 18:
         return False
     for parse in (identity.parse_resident_id, identity.parse_uscc):

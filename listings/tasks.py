@@ -6,7 +6,7 @@ from celery import shared_task
 
 from enforcement.jobs import JOB_OPTIONS, recorded
 from listings import opendata
-from listings.services import sweeps
+from listings.services import sweeps, violations
 
 logger = logging.getLogger(__name__)
 
@@ -39,3 +39,10 @@ def open_data_export() -> dict[str, int]:
     paths = opendata.export()
     logger.info("open data written: %s", ", ".join(str(p) for p in paths.values()))
     return {"files": len(paths)}
+
+
+@shared_task(**{**JOB_OPTIONS, "soft_time_limit": 20 * 60, "time_limit": 25 * 60})
+@recorded
+def report_list_violations() -> dict[str, int]:
+    """Check the list's invariants and mail each court's staff the breaches in their courts (once per set)."""
+    return violations.violations_report()

@@ -20,7 +20,7 @@ from django_ratelimit.core import get_usage, is_ratelimited
 
 from enforcement import identity
 from enforcement.rules import Ground
-from listings import opendata, stats
+from listings import opendata, probes, stats
 from listings.charts import NARROW, WIDE, horizontal_bars, monthly_columns, share_bar
 from listings.search import NAME_ONLY_MAX_PAGES, SearchForm, cursor_token, read_cursor_token, search
 from listings.selectors import public_entry
@@ -41,9 +41,39 @@ def rate_limited(request, exception=None, *, group: str = "search", rate: str | 
     return response
 
 
+def too_many_for_this_number(request, retry_after: int, *, group: str = "target"):
+    """HTTP 429: this number (or case) has been tried too often today, by anyone (`listings.probes`)."""
+    response = render(request, "listings/429.html", {"retry_after": retry_after, "group": group}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _search(data: dict, **paging):
+    """`search`, within the budget of the number searched when it is one the public sees only masked."""
+    number = data.get("id_number", "")
+    if not (number and probes.is_guarded(number)):
+        return search(data, **paging)
+    target = probes.search_target(number)
+    return probes.guarded_lookup(
+        surface=probes.Surface.SEARCH,
+        target=target,
+        label=target,
+        candidate=number,
+        lookup=lambda: search(data, **paging),
+        found=lambda page: bool(page.entries),
+    )
+
+
 @sensitive_post_parameters("id_number")
 @require_http_methods(["GET", "POST"])
 def home(request):
+    try:
+        return _home(request)
+    except probes.BudgetSpent as spent:
+        return too_many_for_this_number(request, spent.retry_after)
+
+
+def _home(request):
     context = {"page": None, "masked_id": None}
     if request.method == "POST":
         form = SearchForm(request.POST)
@@ -57,7 +87,7 @@ def home(request):
         if _limited(request, "search", settings.PUBLIC_SEARCH_RATE):
             return rate_limited(request)
         if form.is_valid():
-            context["page"] = search(form.cleaned_data)
+            context["page"] = _search(form.cleaned_data)
             context["masked_id"] = identity.mask_id_number(form.cleaned_data["id_number"])
             # The number typed is not sent back into the form.
             form = SearchForm(initial={k: form.cleaned_data[k] for k in SEARCH_FIELDS if form.cleaned_data.get(k)})
@@ -67,7 +97,7 @@ def home(request):
         form = SearchForm({k: request.GET.get(k, "") for k in SEARCH_FIELDS})
         if form.is_valid():
             after, page_number = read_cursor_token(request.GET.get("cursor", ""))
-            context["page"] = search(form.cleaned_data, after=after, page_number=page_number)
+            context["page"] = _search(form.cleaned_data, after=after, page_number=page_number)
             if form.cleaned_data["id_number"]:
                 context["masked_id"] = identity.mask_id_number(form.cleaned_data["id_number"])
             if context["page"].next_cursor:

@@ -3,7 +3,7 @@ import os
 import uuid
 
 import pytest
-from django.db import connection
+from django.db import InternalError, connection, transaction
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -44,6 +44,71 @@ def _services_are_real(django_db_blocker):
     if REQUIRE_SERVICES:
         with django_db_blocker.unblock():
             assert connection.vendor == "postgresql", f"REQUIRE_SERVICES=1 but the database is {connection.vendor}"
+
+
+# A test uses the database if it is marked `django_db` or needs one of these (directly or through its fixtures).
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "live_server",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "_django_db_helper",
+    }
+)
+
+
+@pytest.fixture(autouse=True)
+def _list_invariants_hold(request):
+    """After every test that used the database, no invariant of the list is broken (`listings.invariants`): so
+    no change can break one silently. The check runs before the test's rollback (or, for a transactional or
+    live-server test, before the flush), and the failure names each violation.
+
+    A test that breaks an invariant on purpose (to test the checker itself) says so, with the reason:
+    `@pytest.mark.breaks_list_invariants(reason="...")`."""
+    uses_database = request.node.get_closest_marker("django_db") or DATABASE_FIXTURES & set(request.fixturenames)
+    if not uses_database:
+        yield
+        return
+    opted_out = request.node.get_closest_marker("breaks_list_invariants")
+    if opted_out is not None:
+        reason = opted_out.kwargs.get("reason", "")
+        if not reason.strip():
+            pytest.fail("@pytest.mark.breaks_list_invariants needs reason=...: why this test breaks an invariant")
+        yield
+        return
+    # Set the database up now, before the test's own fixtures: its teardown (rollback or flush) then comes
+    # after this fixture's, so the check below still sees what the test wrote.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    with translation.override("en"):
+        violations = _list_violations_left()
+        if violations:
+            pytest.fail(
+                f"{len(violations)} invariant(s) of the list broken at the end of the test:\n"
+                + "\n".join(f"  - {violation}" for violation in violations),
+                pytrace=False,
+            )
+
+
+def _list_violations_left() -> list:
+    """The list's violations in what the test left. A test that ends with an exception raised inside a `save()`
+    leaves the transaction marked for rollback, though the database still answers: read it in a savepoint. Only
+    if the database itself aborted the transaction (an SQL error the test provoked) is nothing readable, and
+    nothing the test wrote will outlive the rollback."""
+    from listings.invariants import list_violations
+
+    if not connection.needs_rollback:
+        return list_violations()
+    connection.needs_rollback = False
+    try:
+        with transaction.atomic():
+            return list_violations()
+    except InternalError:  # "current transaction is aborted"
+        return []
+    finally:
+        connection.needs_rollback = True
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import requests
 from django.db import connection
+from requests.adapters import HTTPAdapter
 
 from tests.brokers import free_port
 
@@ -23,15 +24,20 @@ def database_url_of_tests() -> str:
 
 
 @contextlib.contextmanager
-def gunicorn(*, workers: int = 4, database_url: str | None = None):
+def gunicorn(
+    *, workers: int = 4, database_url: str | None = None, settings: dict | None = None, log_path: Path | None = None
+):
     """Serve the test database (or `database_url`) with gunicorn; yields the base URL. The test must have
-    committed its data (`django_db(transaction=True)`)."""
+    committed its data (`django_db(transaction=True)`). `settings`: environment variables the settings read
+    (e.g. CACHE_URL); `log_path`: where the server's log (warnings and up) is written."""
     port = free_port()
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url or database_url_of_tests(),
+        **(settings or {}),
     }
+    log = log_path.open("ab") if log_path else None
     process = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
         [
             str(Path(sys.executable).parent / "gunicorn"),
@@ -47,6 +53,7 @@ def gunicorn(*, workers: int = 4, database_url: str | None = None):
         ],
         cwd=ROOT,
         env=environment,
+        stderr=log,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -62,6 +69,36 @@ def gunicorn(*, workers: int = 4, database_url: str | None = None):
     finally:
         process.terminate()
         process.wait(15)
+        if log:
+            log.close()
+
+
+class FromAddress(HTTPAdapter):
+    """Connections from one loopback address (any of 127.0.0.0/8 reaches a server on 127.0.0.1): a client of
+    its own, as the per-client limits count clients."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def client_from(n: int) -> requests.Session:
+    """A browser-like session whose connections come from the n-th loopback address (127.0.0.2, ...)."""
+    session = requests.Session()
+    session.mount("http://", FromAddress(f"127.0.{n // 250}.{n % 250 + 2}"))
+    session.headers["Accept-Language"] = "en"
+    return session
+
+
+def post_form(session: requests.Session, url: str, path: str, data: dict) -> requests.Response:
+    """A form posted as a browser would: the page first (the CSRF cookie), then the POST (not redirected)."""
+    session.get(f"{url}{path}", timeout=30)
+    data = {**data, "csrfmiddlewaretoken": session.cookies["csrftoken"]}
+    return session.post(f"{url}{path}", data=data, allow_redirects=False, timeout=30)
 
 
 class PrivatePostgres:

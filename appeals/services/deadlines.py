@@ -6,7 +6,6 @@ import hashlib
 from collections import defaultdict
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import CharField, Func, Q, Value
 from django.db.models.functions import Concat
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from appeals.models import RemovalRequest, RequestState
 from enforcement import workdays
-from enforcement.models import StaffRole
+from enforcement.selectors import staff_emails_by_court
 from enforcement.services import outbox_email
 
 NEAR_WORKING_DAYS = 2
@@ -90,21 +89,11 @@ def requests_flag_deadlines(*, today=None) -> dict[str, int]:
             to_tell[(court, level)].append((code, case_number, due_on))
         for flag, ids in by_flag.items():
             RemovalRequest.objects.filter(pk__in=ids).update(deadline_flag=flag)
-        recipients = _staff_emails({court for court, _level in to_tell})
+        recipients = staff_emails_by_court({court for court, _level in to_tell})
         for (court, level), items in sorted(to_tell.items()):
             if recipients.get(court):
                 counts["emails"] += _tell_staff(court, level, items, recipients[court], today)
     return counts
-
-
-def _staff_emails(court_ids) -> dict[int, list[str]]:
-    found: dict[int, set[str]] = defaultdict(set)
-    users = get_user_model().objects.filter(is_active=True).exclude(email="")
-    for court_id, email in StaffRole.objects.filter(court_id__in=court_ids, user__in=users).values_list(
-        "court_id", "user__email"
-    ):
-        found[court_id].add(email)
-    return {court: sorted(emails) for court, emails in found.items()}
 
 
 def _tell_staff(court_id, level, items, to, today) -> int:

@@ -186,6 +186,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParserRefusingDeepNesting",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Enforcement Registry API",
@@ -229,7 +234,23 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # --- Cache: rate limits and statistics. Use Redis in production so every web worker shares the counts.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+
+
+def cache_from_env(default: str | None) -> dict:
+    """CACHE_URL -> the default cache. Redis gets the local fallback of `config.cache` (an outage is logged and
+    counted per process, never a 500) and short socket timeouts (options in the URL win), so that a Redis that
+    does not answer costs a request half a second, not a hang."""
+    config = env.cache_url("CACHE_URL", default=default) if default else env.cache_url("CACHE_URL")
+    if config["BACKEND"] == REDIS_CACHE:
+        config["BACKEND"] = "config.cache.RedisCacheWithLocalFallback"
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("socket_connect_timeout", 0.5)
+        options.setdefault("socket_timeout", 0.5)
+    return config
+
+
+CACHES = {"default": cache_from_env("locmemcache://")}
 
 # --- Rate limits of the public pages, per client address (django-ratelimit). A person never meets them;
 # a scraper soon does. Behind a reverse proxy, CLIENT_IP_META_KEY names the header that carries the client's
@@ -263,8 +284,13 @@ EVIDENCE_ROOT = env.path("EVIDENCE_ROOT", default=str(BASE_DIR / "var" / "eviden
 EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=5)
 EVIDENCE_MAX_FILE_BYTES = env.int("EVIDENCE_MAX_FILE_BYTES", default=5_000_000)
 APPEALS_CHECK_RATE = env("APPEALS_CHECK_RATE", default="10/m")
-# The public address of the site, for links in e-mails (the tracking page).
-PUBLIC_SITE_URL = env("PUBLIC_SITE_URL", default="http://127.0.0.1:8000")
+# Distinct wrong full numbers a day, from all clients together, after which a masked number (the search) or a
+# case (the status check) is looked up no more that day: listings.probes, docs/security.md.
+PROBE_MISS_BUDGET = env.int("PROBE_MISS_BUDGET", default=3)
+# The public address of the site, for links in e-mails (the tracking page) and the certificate's QR code and
+# verify link. Required under production settings. Empty (the quick start): the quick start sets it from the
+# address it serves, and the certificate is given the address of the request that asked for it.
+PUBLIC_SITE_URL = env("PUBLIC_SITE_URL", default="")
 
 # Overrides of the legal rules and deadlines in `enforcement.rules` (see that module for the names).
 ENFORCEMENT_RULES = env.json("ENFORCEMENT_RULES", default={})

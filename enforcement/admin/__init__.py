@@ -4,7 +4,7 @@ Case pages are read-only dossiers; what a user may do to a case is offered as ac
 each a form that calls one service and shows its refusal as a message, never a 500.
 """
 
-from enforcement.admin import cases, intake, parties, staff, system  # noqa: F401 - registers the model admins
+from enforcement.admin import cases, intake, parties, staff, system, totp  # noqa: F401 - registers the model admins
 from enforcement.admin.base import CourtScopedAdmin, SuperuserEditsAdmin, is_staff_member, state_badge
 
 __all__ = ["CourtScopedAdmin", "SuperuserEditsAdmin", "is_staff_member", "state_badge"]

@@ -1,7 +1,9 @@
 """What every court-system endpoint shares: the permission, the documented refusals, the pagination."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import CursorPagination
 from rest_framework.views import APIView
 
@@ -33,3 +35,17 @@ class KeysetPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def decode_cursor(self, request):
+        """DRF's cursor, refused with 400 unless it is one a page could have given: a forged cursor that decodes
+        (base64 of `p=2026-01-01`) would otherwise reach the database as an id and fail there."""
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:
+            cursor = False
+        position = None if cursor in (None, False) else cursor.position
+        if cursor is False or (
+            position is not None and not (position.isascii() and position.isdigit() and int(position) < 2**63)
+        ):
+            raise ParseError(_("This cursor is not one a page gave; use the `next` or `previous` link."))
+        return cursor

@@ -42,7 +42,7 @@ class PartyCollection(CourtAPIView):
         "Every lookup that finds a party is recorded in the access log.",
     )
     def get(self, request):
-        number = identity.normalise(s.query_param(request, "id_number"))
+        number = identity.normalise_id_number(s.query_param(request, "id_number"))
         if not number:
             raise ValidationError({"id_number": [_("Give the full ID number to look up.")]})
         parties = list(Party.objects.filter(id_number=number).order_by("id"))

@@ -92,7 +92,11 @@ class Party(models.Model):
         return identity.mask_id_number(self.id_number)
 
     def clean(self) -> None:
-        """Validate the number for its type and fill in what a resident ID number encodes."""
+        """Validate the name and the number for its type, and fill in what a resident ID number encodes."""
+        try:
+            identity.check_name(self.name or "")
+        except ValidationError as exc:
+            raise ValidationError({"name": exc.messages}) from None
         if not self.id_number:
             return
         errors = {}

@@ -212,6 +212,9 @@ def _jsonl_rows(text: str, rejections: list) -> Iterator[tuple[int, dict]]:
             continue
         try:
             obj = json.loads(raw)
+        except RecursionError:  # `[[[[...` thousands deep: the parser gives up before the line's end
+            rejections.append(Rejection(line, "", _("This line is nested too deeply to be a row.")))
+            continue
         except ValueError:
             rejections.append(Rejection(line, "", _("This line is not a JSON object.")))
             continue

@@ -280,7 +280,8 @@ class BatchCheckView(CarrierView):
         operation_id="carrier_check_batch",
         summary="Check up to 1,000 ID numbers in one category",
         description=(
-            "One result per ID number, in the order sent (a number sent twice is answered twice). A number "
+            "One result per ID number, in the order sent (a number sent twice is answered twice). An old "
+            "15-digit resident ID number is answered for the person, under its 18-digit form. A number "
             "that is not a valid ID number does not fail the batch: its result has `restricted: null` and an "
             "`error`. An empty batch or one of more than 1,000 numbers answers 400."
         ),
@@ -290,7 +291,10 @@ class BatchCheckView(CarrierView):
             OpenApiExample(
                 "Ask",
                 request_only=True,
-                value={"category": "rail_high_speed", "id_numbers": ["11010119900307109X", "110101199003072"]},
+                value={
+                    "category": "rail_high_speed",
+                    "id_numbers": ["11010119900307109X", "110101900307109", "110101199003072"],
+                },
             ),
             OpenApiExample(
                 "Answer",
@@ -300,11 +304,13 @@ class BatchCheckView(CarrierView):
                     "checked_at": "2026-03-02T09:30:00+08:00",
                     "results": [
                         {"id_number": "11010119900307109X", "restricted": True, "orders": [ORDER_EXAMPLE]},
+                        {"id_number": "11010119900307109X", "restricted": True, "orders": [ORDER_EXAMPLE]},
                         {
                             "id_number": "110101199003072",
                             "restricted": None,
                             "orders": [],
-                            "error": "A resident ID number has 18 characters; this one has 15.",
+                            "error": "A 15-digit number is an old resident ID number, whose digits 7-12 are the "
+                            "birth date (YYMMDD); in this one they are not a possible date.",
                         },
                     ],
                 },
@@ -402,6 +408,8 @@ class ChangesView(CarrierView):
     def get(self, request):
         try:
             after = feed.decode_cursor(request.query_params.get("after", ""))
+            if not feed.was_given(after):
+                raise ValueError("a cursor the feed never gave")
         except ValueError:
             raise exceptions.ParseError(
                 _("This cursor is not one the feed gave; pass the `next` of a page, or none to start.")

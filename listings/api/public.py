@@ -6,6 +6,7 @@ import dataclasses
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_ratelimit.core import get_usage
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from config.cache import RETRY_AFTER_SECONDS, CacheUnavailable, refused_on_outage
 from enforcement.casenumbers import normalise_case_number
 from enforcement.models import Court, Party, Province
 from enforcement.rules import Ground, RestrictionCategory
@@ -23,11 +25,26 @@ PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
+class CountsUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = gettext_lazy("The public list's API is briefly unavailable. Please try again in a minute.")
+    default_code = "unavailable"
+    wait = RETRY_AFTER_SECONDS
+
+
 class PublicRateThrottle(BaseThrottle):
-    """The public pages' limit (PUBLIC_PAGE_RATE per client address), counted apart from the pages."""
+    """The public pages' limit (PUBLIC_PAGE_RATE per client address), counted apart from the pages.
+
+    With the shared cache down this limit fails closed (503, Retry-After), unlike the pages: the JSON list is
+    where a harvester would read the whole list, per-process counts would multiply its rate by the number of
+    workers, and a program can wait and retry where a person should not have to (docs/security.md)."""
 
     def allow_request(self, request, view) -> bool:
-        usage = get_usage(request, group="api-public", key="ip", rate=settings.PUBLIC_PAGE_RATE, increment=True)
+        try:
+            with refused_on_outage():
+                usage = get_usage(request, group="api-public", key="ip", rate=settings.PUBLIC_PAGE_RATE, increment=True)
+        except CacheUnavailable:
+            raise CountsUnavailable from None
         self.time_left = usage["time_left"] if usage else 0
         return not (usage and usage["should_limit"])
 
@@ -84,6 +101,7 @@ class ListingFilter(serializers.Serializer):
 
 ERROR = inline_serializer("PublicError", {"detail": serializers.CharField()})
 RATE_LIMITED = OpenApiResponse(ERROR, description="Too many requests from this address; see Retry-After.")
+UNAVAILABLE = OpenApiResponse(ERROR, description="The rate limit's shared counts are unreachable; see Retry-After.")
 
 
 class PublicView(APIView):
@@ -108,6 +126,7 @@ class ListingListView(PublicView):
             ),
             400: OpenApiResponse(description="A filter is not valid."),
             429: RATE_LIMITED,
+            503: UNAVAILABLE,
         },
         tags=["public"],
     )
@@ -142,6 +161,7 @@ class ListingDetailView(PublicView):
             200: PublicEntrySerializer,
             404: OpenApiResponse(ERROR, description="Not on the list."),
             429: RATE_LIMITED,
+            503: UNAVAILABLE,
         },
         tags=["public"],
     )

@@ -1,6 +1,8 @@
 """The listings app's data: the court's sanctions (`decisions`), the carriers' keys and their checks
-(`carriers`), and the change feed carriers mirror (`feed`)."""
+(`carriers`), the change feed carriers mirror (`feed`), the budget of full-number lookups (`probes`), and the
+admin page of the list's rules broken (`breaches`, no table)."""
 
+from listings.models.breaches import ListRuleBreach
 from listings.models.carriers import CarrierCheck, CarrierKey
 from listings.models.decisions import (
     PUBLIC,
@@ -11,6 +13,7 @@ from listings.models.decisions import (
     TemporaryLift,
 )
 from listings.models.feed import FeedEvent
+from listings.models.probes import ProbeBudget
 
 __all__ = [
     "PUBLIC",
@@ -18,7 +21,9 @@ __all__ = [
     "CarrierKey",
     "DecisionRecord",
     "FeedEvent",
+    "ListRuleBreach",
     "ListingDecision",
+    "ProbeBudget",
     "RestrictionOrder",
     "RestrictionSubject",
     "TemporaryLift",

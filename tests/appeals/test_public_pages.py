@@ -370,3 +370,15 @@ def test_the_pages_are_translated_into_chinese(walk):
 
     chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "查询本人状态" in chinese.get(reverse("appeals:status")).content.decode()
+
+
+def test_without_a_public_site_url_the_quick_starts_certificate_prints_the_address_it_was_asked_on(
+    client, cleared, settings
+):
+    """The quick start (local settings) has no PUBLIC_SITE_URL unless it sets one: the address printed is the
+    one the debtor used, so the QR code works on that machine. Production requires the setting."""
+    settings.PUBLIC_SITE_URL = ""
+    response = client.post(reverse("appeals:certificate"), HTTP_HOST="127.0.0.1:8123")
+    address = qr_address(response.content)
+    assert address.startswith(f"http://127.0.0.1:8123{reverse('appeals:verify')}?")
+    assert 'class="card valid" id="verdict"' in verify_page(client, address).content.decode()

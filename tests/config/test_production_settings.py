@@ -14,12 +14,13 @@ REQUIRED = {
     "DATABASE_URL": "postgres://registry@127.0.0.1:5432/registry",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "PUBLIC_SITE_URL": "https://registry.example.org",
 }
 READ = (
     "import django, json; django.setup(); from django.conf import settings as s; print(json.dumps({k: getattr(s, k)"
     " for k in ('SESSION_COOKIE_AGE', 'SESSION_SAVE_EVERY_REQUEST', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE',"
     " 'SECURE_HSTS_SECONDS', 'SECURE_SSL_REDIRECT', 'DEBUG', 'CELERY_TASK_ALWAYS_EAGER',"
-    " 'CELERY_TASK_REJECT_ON_WORKER_LOST')}))"
+    " 'CELERY_TASK_REJECT_ON_WORKER_LOST', 'PUBLIC_SITE_URL')}))"
 )
 
 
@@ -50,3 +51,13 @@ def test_production_refuses_to_start_without_a_broker():
     result = load(CELERY_BROKER_URL=None)
     assert result.returncode != 0
     assert "CELERY_BROKER_URL" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_public_site_url():
+    """The certificate's QR code and verify link print it: a default (127.0.0.1) would print a wrong address."""
+    assert "PUBLIC_SITE_URL" in load(PUBLIC_SITE_URL=None).stderr
+    refused = load(PUBLIC_SITE_URL="registry.example.org")
+    assert refused.returncode != 0
+    assert "PUBLIC_SITE_URL must be the site's public address" in refused.stderr
+    loaded = load(PUBLIC_SITE_URL="https://registry.example.org")
+    assert json.loads(loaded.stdout)["PUBLIC_SITE_URL"] == "https://registry.example.org"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 import time_machine
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from dateutil.relativedelta import relativedelta
 from django.contrib.admin import site
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -40,7 +41,7 @@ from enforcement.demo_identities import resident_id
 from enforcement.models import AccessLogEntry, AuditEntry, JobRun, OutboxMessage, Payment, StaffRole
 from enforcement.services.intake import judgments_intake
 from listings import services as listing_services
-from listings.models import CarrierCheck, CarrierKey, ListingDecision, RestrictionOrder
+from listings.models import CarrierCheck, CarrierKey, ListingDecision, ProbeBudget, RestrictionOrder
 from tests.enforcement.api.intake_data import as_csv, judgment_rows
 from tests.factories import OrganisationFactory, PersonFactory, UserFactory, rng
 
@@ -152,8 +153,12 @@ def world(walk, court, clerk, approver, other_clerk, other_approver, superuser, 
         "enforcement.outboxmessage": OutboxMessage.objects.first(),
         "listings.listingdecision": ListingDecision.objects.get(case=listed),
         "listings.restrictionorder": RestrictionOrder.objects.get(case=listed),
+        "listings.listrulebreach": listed,  # one page: the breaches of the list's rules in the user's courts
         "listings.carrierkey": key,
         "listings.carriercheck": CarrierCheck.objects.first(),
+        "listings.probebudget": ProbeBudget.objects.create(
+            surface="search", target="0" * 64, label="1101051998****4841", day=timezone.localdate()
+        ),
         "appeals.removalrequest": request,
         "appeals.removalrequest@reconsideration": appealed,
         "appeals.evidencefile": EvidenceFile.objects.get(request=request),
@@ -169,8 +174,10 @@ def api_targets(walk, court, listed) -> dict:
     walk.notice(noticed)
     company = walk.defaulted(debtor=OrganisationFactory()).debtor
     in_force = walk.restricted()
-    with time_machine.travel(timezone.now() - datetime.timedelta(days=3 * 366)):
-        expired = walk.listed()  # its two years on the list are over
+    # Its two years on the list ended the day before yesterday: due for expiry, and not yet late for removal (a
+    # listing left in force for long past its last day is one no daily sweep leaves: an invariant breached).
+    with time_machine.travel(timezone.now() - relativedelta(years=2, days=1)):
+        expired = walk.listed()
     return {
         "api:party": listed.debtor,
         "api:party-responsible-persons": company,
@@ -474,6 +481,7 @@ SUPERUSER_MODELS = {
     "enforcement.outboxmessage": (False, False),
     "listings.carrierkey": (True, False),  # revoked, never deleted
     "listings.carriercheck": (False, False),
+    "listings.probebudget": (False, False),
 }
 # Records of a court: model -> who may add one here (None: only through a service elsewhere). Nobody deletes.
 COURT_MODELS = {
@@ -484,6 +492,7 @@ COURT_MODELS = {
     "enforcement.auditentry": None,
     "listings.listingdecision": None,
     "listings.restrictionorder": None,
+    "listings.listrulebreach": None,
     "appeals.removalrequest": None,
 }
 # Another court's record: the case and request pages answer 404; Django's other pages say "does not exist" and

@@ -23,6 +23,9 @@ class Command(BaseCommand):
         counts = ", ".join(f"{n} {label}" for label, n in demo_summary().items())
         host, _, port = addrport.rpartition(":")
         url = f"http://{host or '127.0.0.1'}:{port}"
+        if not settings.PUBLIC_SITE_URL:
+            # The address this server answers on is the public site's: links in e-mails and on certificates.
+            settings.PUBLIC_SITE_URL = url
         database = settings.DATABASES["default"]
         self.stdout.write(
             self.style.SUCCESS(

@@ -1,0 +1,128 @@
+"""The shared cache (Redis: rate limits and statistics), and what happens while Redis is down.
+
+Every rate-limited surface counts in Redis so that all web workers share the counts. Django's RedisCache raises
+on a connection error, and django-ratelimit lets that through: with Redis down every rate-limited page and the
+carriers' API answered a bare 500. `RedisCacheWithLocalFallback` is Django's RedisCache that, when Redis cannot
+be reached, logs a warning and serves the call from this process's memory instead (a LocMemCache): the limits
+go on counting per worker process, the statistics are computed and kept per process, and nobody gets a 500. It
+tries Redis again `RETRY_SECONDS` after a failure (a down Redis is not asked on every call: each attempt costs
+a connection timeout) and logs when Redis is back.
+
+That is failing *open* with a local fallback, the default of every caller. A surface that must not run on
+per-process counts fails *closed* instead: inside `refused_on_outage()` an outage raises `CacheUnavailable`,
+which the surface answers with 503 and Retry-After (see docs/security.md for which surface does what).
+"""
+
+import contextlib
+import contextvars
+import logging
+import threading
+import time
+
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
+
+OUTAGE = (RedisConnectionError, RedisTimeoutError, OSError)
+RETRY_SECONDS = 5
+#: What a client refused during an outage is told to wait.
+RETRY_AFTER_SECONDS = 30
+
+_refuse_on_outage = contextvars.ContextVar("refuse_on_cache_outage", default=False)
+
+
+class CacheUnavailable(Exception):
+    """Redis cannot be reached, and the caller asked not to fall back to this process's memory."""
+
+
+@contextlib.contextmanager
+def refused_on_outage():
+    """Within this block, a cache call during a Redis outage raises CacheUnavailable instead of falling back."""
+    token = _refuse_on_outage.set(True)
+    try:
+        yield
+    finally:
+        _refuse_on_outage.reset(token)
+
+
+class RedisCacheWithLocalFallback(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._local = LocMemCache(f"redis-fallback-{id(self)}", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def is_down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def ping(self) -> None:
+        """Ask Redis itself (no fallback): raises if it cannot be reached. For /health/."""
+        self._cache.get_client().ping()
+
+    def _call(self, method: str, *args, **kwargs):
+        if not self.is_down:
+            try:
+                result = getattr(RedisCache, method)(self, *args, **kwargs)
+            except OUTAGE as exc:
+                self._went_down(exc)
+            else:
+                self._came_back()
+                return result
+        if _refuse_on_outage.get():
+            raise CacheUnavailable
+        return getattr(self._local, method)(*args, **kwargs)
+
+    def _went_down(self, exc: Exception) -> None:
+        with self._lock:
+            first = self._down_until == 0.0
+            self._down_until = time.monotonic() + RETRY_SECONDS
+        if first:
+            log.warning(
+                "cache: Redis cannot be reached (%s: %s); rate limits and statistics use this process's memory "
+                "until it is back",
+                type(exc).__name__,
+                exc,
+            )
+
+    def _came_back(self) -> None:
+        if self._down_until:
+            with self._lock:
+                self._down_until = 0.0
+            log.warning("cache: Redis answers again; rate limits are shared by every worker once more")
+
+    def add(self, *args, **kwargs):
+        return self._call("add", *args, **kwargs)
+
+    def get(self, *args, **kwargs):
+        return self._call("get", *args, **kwargs)
+
+    def set(self, *args, **kwargs):
+        return self._call("set", *args, **kwargs)
+
+    def touch(self, *args, **kwargs):
+        return self._call("touch", *args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        return self._call("delete", *args, **kwargs)
+
+    def get_many(self, *args, **kwargs):
+        return self._call("get_many", *args, **kwargs)
+
+    def has_key(self, *args, **kwargs):
+        return self._call("has_key", *args, **kwargs)
+
+    def incr(self, *args, **kwargs):
+        return self._call("incr", *args, **kwargs)
+
+    def set_many(self, *args, **kwargs):
+        return self._call("set_many", *args, **kwargs)
+
+    def delete_many(self, *args, **kwargs):
+        return self._call("delete_many", *args, **kwargs)
+
+    def clear(self):
+        return self._call("clear")
