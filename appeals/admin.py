@@ -21,7 +21,7 @@ from appeals.selectors import requests_visible_to
 from appeals.services.deadlines import NEAR_WORKING_DAYS
 from enforcement import permissions, workdays
 from enforcement.access import log_access
-from enforcement.admin.base import is_staff_member
+from enforcement.admin.base import ReadOnlyAdmin, is_staff_member
 from enforcement.errors import DomainError
 from enforcement.models import AccessLogEntry
 from enforcement.permissions import Role
@@ -195,7 +195,7 @@ def _visible(user, req: RemovalRequest) -> bool:
 
 
 @admin.register(RemovalRequest)
-class RemovalRequestAdmin(admin.ModelAdmin):
+class RemovalRequestAdmin(ReadOnlyAdmin):
     list_display = ["tracking_code", "case", "kind", "state", "deadline"]
     list_filter = [DeadlineFilter, "state", "kind", ("court", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["case", "court"]
@@ -259,15 +259,6 @@ class RemovalRequestAdmin(admin.ModelAdmin):
         if not is_staff_member(request.user):
             return False
         return obj is None or _visible(request.user, obj)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_list_display(self, request):
         user = request.user

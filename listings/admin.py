@@ -10,6 +10,7 @@ from rest_framework_api_key.admin import APIKeyModelAdmin
 
 from enforcement import permissions
 from enforcement.admin import CourtScopedAdmin, is_staff_member
+from enforcement.admin.base import ReadOnlyAdmin, SuperuserReadsAdmin
 from enforcement.fields import ChoiceSetField
 from enforcement.models import EnforcementCase
 from enforcement.rules import Ground, RestrictionCategory
@@ -193,7 +194,7 @@ class CarrierKeyAdmin(APIKeyModelAdmin):
 
 
 @admin.register(CarrierCheck)
-class CarrierCheckAdmin(admin.ModelAdmin):
+class CarrierCheckAdmin(SuperuserReadsAdmin):
     """The record of carriers' checks, for accountability: who asked about whom, when, and the answer. Read
     only, superusers only. The log keeps no ID numbers: a search for a full ID number looks up its HMAC."""
 
@@ -215,24 +216,9 @@ class CarrierCheckAdmin(admin.ModelAdmin):
             return queryset.none(), False
         return queryset.filter(id_number_hmac=checks.id_number_hmac(number)), False
 
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(ProbeBudget)
-class ProbeBudgetAdmin(admin.ModelAdmin):
+class ProbeBudgetAdmin(SuperuserReadsAdmin):
     """The targets whose hidden ID number someone tried to rebuild (`listings.probes`): per day, how many
     distinct wrong numbers were tried and how many lookups were then refused. Read only, superusers only; the
     numbers tried are kept as HMACs, never shown."""
@@ -249,24 +235,9 @@ class ProbeBudgetAdmin(admin.ModelAdmin):
     def misses_count(self, obj) -> int:
         return len(obj.misses)
 
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(ListRuleBreach)
-class ListRuleBreachAdmin(admin.ModelAdmin):
+class ListRuleBreachAdmin(ReadOnlyAdmin):
     """The list's invariants broken now (`listings.invariants`), in the user's courts (every court for a
     superuser), each with a link to its case: what the daily job mails the court's staff. One page, read only."""
 
@@ -275,15 +246,6 @@ class ListRuleBreachAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return is_staff_member(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_changelist"

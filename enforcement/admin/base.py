@@ -31,7 +31,32 @@ def state_badge(case) -> str:
     )
 
 
-class CourtScopedAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only through the services (or by the system): nobody adds, changes or deletes them here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SuperuserReadsAdmin(ReadOnlyAdmin):
+    """Records the system keeps about itself: superusers read them; nobody changes them here."""
+
+    show_full_result_count = False
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+
+class CourtScopedAdmin(ReadOnlyAdmin):
     """Lists and pages limited to the courts where the user holds a role; nothing is edited or deleted here."""
 
     court_path = "court"
@@ -51,15 +76,6 @@ class CourtScopedAdmin(admin.ModelAdmin):
         if not is_staff_member(request.user):
             return False
         return obj is None or permissions.has_role(request.user, self.court_id_of(obj))
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- courts and staff --------------------------------------------------------------------------------------------

@@ -5,27 +5,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from enforcement import selectors
+from enforcement.admin.base import SuperuserReadsAdmin
 from enforcement.models import AccessLogEntry, JobRun, OutboxMessage
 from enforcement.services.outbox import outbox_retry
-
-
-class SuperuserReadsAdmin(admin.ModelAdmin):
-    show_full_result_count = False
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(AccessLogEntry)
