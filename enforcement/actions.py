@@ -207,7 +207,6 @@ registry.action(
         _("Record the enforcement notice"),
         NoticeForm,
         order=10,
-        available=lambda user, case: services.notice_refusal(case, user) is None,
         refusal=lambda user, case: services.notice_refusal(case, user),
     )
 )
@@ -217,7 +216,6 @@ registry.action(
         _("Record a payment"),
         PaymentForm,
         order=20,
-        available=lambda user, case: services.payment_refusal(case, user) is None,
         refusal=lambda user, case: services.payment_refusal(case, user),
     )
 )

@@ -51,12 +51,18 @@ class CaseAction:
     name: str
     label: str
     form_class: type[ActionForm]
-    available: Callable
+    #: (user, case) -> whether the button is offered. Without it, offered exactly when `refusal` says nothing.
+    available: Callable | None = None
     order: int = 100
     style: str = "default"  # or "danger" for actions that end something
     help: str = ""
     #: (user, case) -> the error the service would raise, or None: why the action is not offered (case header).
     refusal: Callable | None = None
+
+    def is_available(self, user, case) -> bool:
+        if self.available is None:
+            return self.refusal(user, case) is None
+        return self.available(user, case)
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,7 @@ class Registry:
             self.next_step_sources.append(source)
 
     def available_actions(self, user, case) -> list[CaseAction]:
-        return sorted((a for a in self.actions.values() if a.available(user, case)), key=lambda a: a.order)
+        return sorted((a for a in self.actions.values() if a.is_available(user, case)), key=lambda a: a.order)
 
 
 registry = Registry()

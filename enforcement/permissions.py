@@ -57,6 +57,12 @@ def can_view_case(user, case) -> bool:
     return has_role(user, case.court_id)
 
 
+def _court_of(instance):
+    """The court of a case, a request or a decision, as the caller loaded it (a case is locked with its court)."""
+    court = getattr(instance, "court", None)
+    return court if court is not None else instance.case.court
+
+
 def requires(*roles: str) -> Callable:
     """A django-fsm `permission=` callable: the user holds one of `roles` in the object's court. Its
     `explain(instance, user)` says why a user who may not, may not (the refusal's message)."""
@@ -65,10 +71,8 @@ def requires(*roles: str) -> Callable:
         return has_role(user, instance.court_id, *roles)
 
     def explain(instance, user) -> str:
-        from enforcement.models import Court
-
         names = " / ".join(str(Role(role).label).lower() for role in roles)
-        court = Court.objects.filter(pk=instance.court_id).first()
+        court = _court_of(instance)
         return _("You do not have a role in %(court)s that allows this (it needs: %(role)s).") % {
             "role": names,
             "court": court,
@@ -80,7 +84,8 @@ def requires(*roles: str) -> Callable:
 
 
 def requires_other_approver(instance, user) -> bool:
-    """Four eyes: an approver of the object's court who did not propose it (the proposer's `proposed_by_id`)."""
+    """Four eyes: an approver of the object's court who did not propose it (the proposer's `proposed_by_id`).
+    The same rule over many rows is `listings.selectors.decisions_to_sign` (the approver's dashboard)."""
     return has_role(user, instance.court_id, Role.APPROVER) and instance.proposed_by_id != getattr(user, "pk", None)
 
 

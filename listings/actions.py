@@ -335,16 +335,12 @@ class ListingPublishForm(ActionForm):
 # Each button asks the refusal its service raises: one answer to "may I do this now".
 
 
-def _may(record, transition: str, user) -> bool:
-    return record is not None and refusal(record, transition, user) is None
-
-
 def _why(record, transition: str, user):
     return None if record is None else refusal(record, transition, user)
 
 
-def can_propose_restriction(user, case) -> bool:
-    return services.restriction_propose_refusal(case, user) is None
+def _may(record, transition: str, user) -> bool:
+    return record is not None and _why(record, transition, user) is None
 
 
 def can_sign_restriction(user, case) -> bool:
@@ -358,10 +354,6 @@ def can_refuse_restriction(user, case) -> bool:
 def can_lift(user, case) -> bool:
     order = sanctions(case)["order"]
     return _may(order, "lift", user) and _may(case, "lift", user)
-
-
-def can_propose_listing(user, case) -> bool:
-    return services.listing_propose_refusal(case, user) is None
 
 
 def can_sign_listing(user, case) -> bool:
@@ -395,7 +387,6 @@ registry.action(
         "restriction_propose",
         _("Propose a restriction order"),
         RestrictionProposeForm,
-        can_propose_restriction,
         order=40,
         refusal=lambda user, case: services.restriction_propose_refusal(case, user),
     )
@@ -419,7 +410,6 @@ registry.action(
         "listing_propose",
         _("Propose listing"),
         ListingProposeForm,
-        can_propose_listing,
         order=50,
         refusal=lambda user, case: services.listing_propose_refusal(case, user),
     )

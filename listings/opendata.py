@@ -4,7 +4,7 @@ Regenerated daily by `listings.tasks.open_data_export`, written row by row from 
 memory however long the list) to a temporary file renamed into place, so a download never sees half a file.
 Served through the public rule at the moment of the download (`still_public`): an entry removed since the file
 was made is never served. A cell a spreadsheet would run as a formula is written neutralised
-(`enforcement.csvcells`), in the file and as it is served.
+(`enforcement.csvcells`) when the file is made; it is served as written.
 """
 
 import contextlib
@@ -22,7 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enforcement.csvcells import SafeDictWriter, neutralise
+from enforcement.csvcells import SafeDictWriter
 from listings.selectors import PublicEntry, public_entries, public_listings, public_rows
 
 PREFIX = "dishonest-debtors-"
@@ -155,7 +155,7 @@ def still_public(path: Path, fmt: str, *, chunk_size: int = 2000) -> Iterator[by
                 if pk not in public:
                     continue
                 if writer:
-                    writer.writerow([neutralise(cell) for cell in record])
+                    writer.writerow(record)  # as written: `export` neutralised its cells
                 else:
                     buffer.write(record)
             yield buffer.getvalue().encode("utf-8")

@@ -213,7 +213,7 @@ class CaseAdmin(CourtScopedAdmin):
         if case_action is None:
             raise Http404(_("No such action."))
         case_url = reverse("admin:enforcement_enforcementcase_change", args=[case.pk])
-        if request.method != "POST" and not case_action.available(request.user, case):
+        if request.method != "POST" and not case_action.is_available(request.user, case):
             messages.error(
                 request, _("“%(a)s” is not possible on this case now, or not for you.") % {"a": case_action.label}
             )

@@ -7,10 +7,7 @@ rows in one COPY; then one signal per batch lets the listings app follow (inside
 The system is the actor: per-court permissions do not apply to it, the rules do.
 """
 
-import itertools
 from collections.abc import Iterable
-
-from django.db import transaction
 
 from enforcement.models import EnforcementCase
 from enforcement.services.transitions import single_target, transition_many
@@ -30,30 +27,26 @@ def cases_transition_many(
 ) -> list[int]:
     """Move every candidate case that may take `transition` now; return the ids moved."""
     target = single_target(EnforcementCase, transition)
-    moved: list[int] = []
 
-    iterator = iter(case_ids)
-    while batch := list(itertools.islice(iterator, batch_size)):
-        # The batch and what follows from it (the listings' side) commit together.
-        with transaction.atomic():
-            rows = transition_many(
-                model=EnforcementCase,
-                ids=batch,
-                transition=transition,
-                reason=reason,
-                values=values,
-                only=CONDITION_FIELDS,
-                batch_size=batch_size,
-            )
-            if rows:
-                cases_transitioned.send(
-                    sender=EnforcementCase,
-                    case_ids=[pk for pk, _case, _from in rows],
-                    transition=transition,
-                    from_states={pk: from_state for pk, _case, from_state in rows},
-                    to_state=target,
-                    actor=None,
-                    reason=reason,
-                )
-        moved += [pk for pk, _case, _from in rows]
-    return moved
+    def tell_listeners(rows) -> None:  # inside the batch's transaction: the listings' side commits with it
+        cases_transitioned.send(
+            sender=EnforcementCase,
+            case_ids=[pk for pk, _case, _from in rows],
+            transition=transition,
+            from_states={pk: from_state for pk, _case, from_state in rows},
+            to_state=target,
+            actor=None,
+            reason=reason,
+        )
+
+    rows = transition_many(
+        model=EnforcementCase,
+        ids=case_ids,
+        transition=transition,
+        reason=reason,
+        values=values,
+        only=CONDITION_FIELDS,
+        batch_size=batch_size,
+        after_batch=tell_listeners,
+    )
+    return [pk for pk, _case, _from in rows]

@@ -181,6 +181,7 @@ def transition_many(
     skip_locked: bool = True,
     batch_size: int = 2000,
     actor=None,
+    after_batch=None,
 ) -> list[tuple[int, int, str]]:
     """Take `transition` on every row of `ids` that may take it now; return (pk, case id, from state) of each row
     moved. Idempotent: a row already moved is no longer in a source state of the transition, and is skipped.
@@ -189,7 +190,8 @@ def transition_many(
     names the row's id in its audit row's detail ("decision_id"); a case is its own trail; `related` joins what
     the conditions read (an order's case). Each batch is one
     transaction (nested in the caller's, if any). `skip_locked`: a sweep leaves rows someone holds for its next
-    run; a caller holding the cases waits for their records instead."""
+    run; a caller holding the cases waits for their records instead. `after_batch(rows)` runs inside each batch's
+    transaction with the rows it moved: what follows from them commits with them (the case sweeps' signal)."""
     fsm = _fsm(model, transition)
     sources = list(fsm.transitions)
     target = single_target(model, transition)
@@ -237,7 +239,10 @@ def transition_many(
                     for row in passing
                 ]
             )
-            moved += [(row.pk, case_of(row), getattr(row, field)) for row in passing]
+            rows_moved = [(row.pk, case_of(row), getattr(row, field)) for row in passing]
+            if after_batch is not None:
+                after_batch(rows_moved)
+            moved += rows_moved
         logger.info("%s.%s: %d of %d moved to %s", model.__name__, transition, len(passing), len(batch), target)
     return moved
 
