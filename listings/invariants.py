@@ -33,6 +33,7 @@ from enforcement.models import CaseState, EnforcementCase
 from enforcement.rules import Ground, RestrictionCategory
 from listings import selectors
 from listings.models import ListingDecision, RestrictionOrder, RestrictionSubject, TemporaryLift
+from listings.services.restriction_index import drifted_orders_sql
 
 ENDED_STATES = (CaseState.PAID, CaseState.CLOSED)
 IN_FORCE = "in_force"
@@ -248,6 +249,20 @@ def lifts_chained(today: datetime.date) -> QuerySet[RestrictionOrder]:
     sql = _CHAINS_SQL.format(**_DATE_SQL[connection.vendor])  # fixed text; the values are parameters
     chained = RawSQL(sql, (IN_FORCE, rules.get("temporary_lift_max_days")))  # noqa: S611
     return RestrictionOrder.objects.filter(pk__in=chained)
+
+
+# --- the index carriers' checks read ------------------------------------------------------------------------------
+
+
+@invariant(
+    _(
+        "The carriers' restriction index differs from the order in force, its bound persons or its lifts: a "
+        "check about this order's persons answers wrongly."
+    )
+)
+def restriction_index_drift(today: datetime.date) -> QuerySet[RestrictionOrder]:
+    drifted = RawSQL(drifted_orders_sql(), ())  # noqa: S611 - fixed text, no values
+    return RestrictionOrder.objects.filter(pk__in=drifted)
 
 
 # --- all of them ----------------------------------------------------------------------------------------------------

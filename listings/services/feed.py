@@ -1,5 +1,8 @@
 """Writing the change feed: events go in with the change, in the same transaction, set-wise.
 
+`feed_orders` also brings the restriction index up to date for the orders it announces (the same transaction:
+see `listings.services.restriction_index`): every change to whom an order restricts is announced here.
+
 Each writer is one INSERT ... SELECT for any number of rows (a sweep's batch costs one statement, never one per
 row). On PostgreSQL each event records the id of its transaction (`pg_current_xact_id()`), which lets the feed
 serve events in an order no late commit can break (see `listings.feed`).
@@ -12,6 +15,7 @@ from django.utils import timezone
 
 from enforcement.models import EnforcementCase, Party
 from listings.models import FeedEvent, ListingDecision, RestrictionOrder, RestrictionSubject
+from listings.services.restriction_index import restriction_index_refresh
 
 COLUMNS = (
     "xid",
@@ -68,9 +72,12 @@ def feed_orders(
     the order's categories (or `categories`, e.g. those of a temporary lift). Returns the events written.
 
     `party_id` limits the events to that bound person; `id_number` states the number to announce instead of the
-    stored one (a corrected ID number: the carrier's mirror must drop the old number)."""
+    stored one (a corrected ID number: the carrier's mirror must drop the old number).
+
+    The orders' entries in the restriction index are rewritten first, from the same rows."""
     if not order_ids:
         return 0
+    restriction_index_refresh(order_ids=order_ids)
     now = now or timezone.now()
     effective_on = effective_on or timezone.localdate(now)
     where, ids = _ids_sql("s.order_id", order_ids)

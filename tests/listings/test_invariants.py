@@ -14,9 +14,16 @@ from django.utils import timezone
 from enforcement.models import EnforcementCase
 from enforcement.services import responsible_person_add
 from listings.invariants import INVARIANTS, list_violations
-from listings.models import ListingDecision, RestrictionOrder, RestrictionSubject, TemporaryLift
+from listings.models import (
+    ListingDecision,
+    RestrictionIndexEntry,
+    RestrictionOrder,
+    RestrictionSubject,
+    TemporaryLift,
+)
 from listings.selectors import public_rows
 from listings.services import temporary_lift_grant
+from listings.services.restriction_index import restriction_index_rebuild, restriction_index_refresh
 from tests.factories import OrganisationFactory, PersonFactory, ResponsiblePersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +43,12 @@ def order_of(case) -> RestrictionOrder:
 
 def decision_of(case) -> ListingDecision:
     return ListingDecision.objects.get(case=case)
+
+
+def index_follows(case) -> None:
+    """Bring the case's orders' entries in the carriers' index in step with the rows the test wrote, as the
+    services keep it: only the rule under test is then broken (else `restriction_index_drift` is too)."""
+    restriction_index_refresh(order_ids=list(RestrictionOrder.objects.filter(case=case).values_list("pk", flat=True)))
 
 
 def test_cases_walked_through_every_state_by_the_services_break_no_invariant(walk):
@@ -79,6 +92,7 @@ def test_sanctioned_with_zero_balance(walk, state):
 def test_published_without_order(walk):
     case = walk.listed()
     RestrictionOrder.objects.filter(case=case).update(status="lifted")
+    index_follows(case)
     assert found() == {("published_without_order", "listingdecision", decision_of(case).pk)}
 
 
@@ -92,6 +106,7 @@ def test_order_misses_responsible_person(walk):
     case = walk.restricted(debtor=company)
     order = order_of(case)
     RestrictionSubject.objects.filter(order=order, party__in=[officer.person for officer in officers]).delete()
+    index_follows(case)
     (violation,) = list_violations()  # one per order, however many persons it misses
     assert (violation.invariant.name, violation.record_id) == ("order_misses_responsible_person", order.pk)
 
@@ -101,6 +116,7 @@ def test_order_misses_debtor(walk):
     case = walk.restricted()
     order = order_of(case)
     RestrictionSubject.objects.filter(order=order, party=case.debtor).delete()
+    index_follows(case)
     assert found() == {("order_misses_debtor", "restrictionorder", order.pk)}
 
 
@@ -108,6 +124,7 @@ def test_order_misses_debtor(walk):
 def test_a_listed_debtor_left_unbound_breaks_both_rules_of_binding(walk):
     case = walk.listed()
     RestrictionSubject.objects.filter(order=order_of(case), party=case.debtor).delete()
+    index_follows(case)
     assert found() == {
         ("order_misses_debtor", "restrictionorder", order_of(case).pk),
         ("published_without_order", "listingdecision", decision_of(case).pk),
@@ -131,6 +148,7 @@ def test_removal_overdue_when_the_case_ended(walk):
     case = walk.listed()
     EnforcementCase.objects.filter(pk=case.pk).update(state="closed")
     RestrictionOrder.objects.filter(case=case).update(status="lifted")
+    index_follows(case)
     assert found() == {("removal_overdue", "listingdecision", decision_of(case).pk)}
 
 
@@ -317,6 +335,46 @@ def test_lifts_of_two_orders_are_never_one_chain(walk):
     lift(walk, order_of(walk.restricted()), 0, 20)
     lift(walk, order_of(walk.restricted()), 21, 40)
     assert found() == set()
+
+
+# --- the carriers' restriction index ------------------------------------------------------------------------------
+
+
+def _missing_entry(walk, order):
+    RestrictionIndexEntry.objects.filter(order=order).delete()
+
+
+def _stale_entry(walk, order):
+    order.case.debtor.__class__.objects.filter(pk=order.case.debtor_id).update(id_number="110101199003076533")
+
+
+def _other_categories(walk, order):
+    RestrictionIndexEntry.objects.filter(order=order).update(categories=1)
+
+
+def _lift_not_flagged(walk, order):
+    lift(walk, order, start=1, end=3)
+    RestrictionIndexEntry.objects.filter(order=order).update(lifted=False)
+
+
+def _entry_of_a_lifted_order(walk, order):
+    RestrictionOrder.objects.filter(pk=order.pk).update(status="lifted")
+    RestrictionIndexEntry.objects.create(id_number="110101199003076533", order=order, categories=1)
+
+
+@breaks
+@pytest.mark.parametrize(
+    "corrupt", [_missing_entry, _stale_entry, _other_categories, _lift_not_flagged, _entry_of_a_lifted_order]
+)
+def test_restriction_index_drift(walk, corrupt):
+    """Whatever way the index and the rows it summarises part, the order is reported (and only that)."""
+    case = walk.restricted()
+    order = order_of(case)
+    assert found() == set()
+    corrupt(walk, order)
+    assert ("restriction_index_drift", "restrictionorder", order.pk) in found()
+    restriction_index_rebuild()
+    assert ("restriction_index_drift", "restrictionorder", order.pk) not in found()
 
 
 # --- courts -------------------------------------------------------------------------------------------------------
