@@ -14,6 +14,7 @@ they are rebuilt and the tables analysed: minutes, not hours, at ten million cas
   organisation's responsible persons), temporary lifts and one audit row per case;
 - the change feed carriers read: one event per publication, per restriction order and bound person, per
   lift and removal (written by SQL on the server after the load, in the order the changes happened);
+- the carriers' restriction index, built from those rows by the application (`manage.py restriction_index`);
 - a data set that is settled as of its day (TODAY): nothing is due for a daily job on the next day, so the
   runner decides exactly which rows are due when it measures the jobs (see `bench/jobs.py`);
 - a row in `bench_dataset` saying what was generated (the runner checks it before reusing the database).
@@ -269,9 +270,13 @@ def create_database(url_base: str, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def migrate(url: str) -> None:
+def manage(url: str, *command: str) -> None:
     env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
+
+
+def migrate(url: str) -> None:
+    manage(url, "migrate", "-v0")
 
 
 def drop_secondary(conn) -> list[str]:
@@ -746,6 +751,9 @@ def main() -> None:
             conn.execute(statement)
         conn.commit()
         log(f"rebuilt {len(rebuild)} indexes and constraints", started)
+    # The carriers' restriction index, from the rows loaded, by the application's own rule.
+    manage(url, "restriction_index", "--rebuild")
+    log("restriction index built", started)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
         conn.execute(
