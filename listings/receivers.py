@@ -3,6 +3,7 @@ when the set-wise sweep takes a listed case off the list at the end of its perio
 
 from django.db.models import Case, CharField, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from enforcement.models import CaseState, EnforcementCase, Party
@@ -16,7 +17,8 @@ from enforcement.signals import (
     responsible_person_added,
 )
 from listings import services
-from listings.models import FeedEvent, ListingDecision
+from listings.api.carriers import forget_carrier_keys
+from listings.models import CarrierKey, FeedEvent, ListingDecision
 from listings.services.endings import listing_end_on_exclusion, listings_expire_many, sanctions_end_many
 from listings.services.restrictions import feed_id_number_corrected
 
@@ -76,3 +78,10 @@ def forget_search_keys(sender, *, party_ids, id_numbers=None, **kwargs) -> None:
     FeedEvent.objects.filter(Q(id_number__any=list(numbers)) | Exists(of_their_cases)).update(
         id_number=Coalesce(by_number, debtor_token) if numbers else debtor_token
     )
+
+
+@receiver([post_save, post_delete], sender=CarrierKey, dispatch_uid="listings.forget_carrier_keys")
+def forget_verified_keys(sender, **kwargs) -> None:
+    """A key revoked, expired or changed in the admin is refused at once by this process (by the others within
+    CARRIER_KEY_CACHE_SECONDS: see `listings.api.carriers.carrier_of`)."""
+    forget_carrier_keys()

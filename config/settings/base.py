@@ -264,6 +264,9 @@ RATELIMIT_VIEW = "listings.views.rate_limited"
 # --- Carriers' API: each key's rate unless the key sets its own; the key of the HMAC that the check log keeps
 # instead of ID numbers (empty: derived from SECRET_KEY; changing it makes older log rows unsearchable).
 CARRIER_API_RATE = env("CARRIER_API_RATE", default="600/m")
+# How long a web worker remembers a carrier key it verified (a revoked key is refused by the worker that saved it at
+# once, by the others within this many seconds); 0: look the key up on every request.
+CARRIER_KEY_CACHE_SECONDS = env.int("CARRIER_KEY_CACHE_SECONDS", default=5)
 CARRIER_CHECK_HASH_KEY = env("CARRIER_CHECK_HASH_KEY", default="")
 
 # --- Open data: files regenerated daily, served from here.

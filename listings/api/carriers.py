@@ -1,17 +1,20 @@
 """The carriers' API: restriction checks (one number, or a batch of up to 1,000) and the change feed.
 
 A carrier authenticates with `Authorization: Api-Key <key>` (djangorestframework-api-key: only a hash of the key
-is stored); the key names the categories it may ask about, and its own rate limit (django-ratelimit, counted in
-the `default` cache on the key's prefix). Every check is recorded, one statement per request.
+is stored); the key names the categories it may ask about, and its own rate limit (counted in the `default` cache
+on the key's prefix). Every check is recorded, one statement per request.
 """
+
+import hashlib
+import time
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_ratelimit.core import get_usage
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -25,10 +28,11 @@ from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_api_key.permissions import KeyParser
 
+from config.cache import count
 from enforcement.rules import RestrictionCategory
 from listings import checks, feed
 from listings.models import CarrierKey, FeedEvent
@@ -41,6 +45,34 @@ DEFAULT_RATE = "600/m"
 # --- who is asking ------------------------------------------------------------------------------------------------
 
 
+# Keys recently verified by this process (by a hash of the key): a carrier sends thousands of checks a second
+# with one key, and looking it up and verifying its hash each time cost a query and a hash per check. A key
+# revoked or changed is forgotten at once by the process that saved it (`forget_carrier_keys`, on save) and by
+# every other web worker within CARRIER_KEY_CACHE_SECONDS (default 5; 0 turns the memory off).
+_verified: dict[bytes, tuple[CarrierKey, float]] = {}
+MAX_REMEMBERED = 10_000
+
+
+def carrier_of(key: str) -> CarrierKey:
+    """The usable key `key` names, or CarrierKey.DoesNotExist (unknown, wrong secret, or revoked)."""
+    digest = hashlib.sha256(key.encode()).digest()
+    now = time.time()
+    known = _verified.get(digest)
+    if known is not None and known[1] > now:
+        return known[0]
+    carrier = CarrierKey.objects.get_from_key(key)
+    seconds = settings.CARRIER_KEY_CACHE_SECONDS
+    if seconds > 0:
+        if len(_verified) >= MAX_REMEMBERED:
+            _verified.clear()
+        _verified[digest] = (carrier, now + seconds)
+    return carrier
+
+
+def forget_carrier_keys() -> None:
+    _verified.clear()
+
+
 class CarrierKeyAuthentication(BaseAuthentication):
     """`Authorization: Api-Key <key>`: the request is made by the key's organisation (`request.auth`)."""
 
@@ -51,7 +83,7 @@ class CarrierKeyAuthentication(BaseAuthentication):
         if not key:
             return None
         try:
-            carrier = CarrierKey.objects.get_from_key(key)
+            carrier = carrier_of(key)
         except CarrierKey.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("This API key is not valid, or it was revoked.")) from None
         if carrier.has_expired:
@@ -83,16 +115,20 @@ class HasCarrierKey(BasePermission):
 
 
 class CarrierRateThrottle(BaseThrottle):
-    """Each key's own rate (`CarrierKey.rate`, else setting CARRIER_API_RATE), a fixed window in the cache."""
+    """Each key's own rate (`CarrierKey.rate`, else setting CARRIER_API_RATE), a fixed window counted in the
+    shared cache: one round trip per request (`config.cache.count`)."""
 
     def allow_request(self, request, view) -> bool:
         carrier = request.auth
         if not isinstance(carrier, CarrierKey):
             return True
         rate = carrier.rate or getattr(settings, "CARRIER_API_RATE", DEFAULT_RATE)
-        usage = get_usage(request, group="carrier-api", key=lambda _g, _r: carrier.prefix, rate=rate, increment=True)
-        self.time_left = usage["time_left"] if usage else 0
-        return not (usage and usage["should_limit"])
+        limit, period = SimpleRateThrottle.parse_rate(None, rate)
+        now = time.time()
+        window = int(now // period)
+        used = count(cache, f"carrier-rate:{carrier.prefix}:{period}:{window}", period + 1)
+        self.time_left = int(period - now % period) + 1
+        return used <= limit
 
     def wait(self):
         return max(1, self.time_left)

@@ -2,12 +2,14 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from listings.api.carriers import forget_carrier_keys
 from listings.models import CarrierKey
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()  # rate-limit counters
+    forget_carrier_keys()  # the keys this process verified
 
 
 def issue_key(**kwargs) -> tuple[CarrierKey, str]:
