@@ -1,8 +1,8 @@
 """The shared cache (Redis: rate limits and statistics), and what happens while Redis is down.
 
 Every rate-limited surface counts in Redis so that all web workers share the counts. Django's RedisCache raises
-on a connection error, and django-ratelimit lets that through: with Redis down every rate-limited page and the
-carriers' API answered a bare 500. `RedisCacheWithLocalFallback` is Django's RedisCache that, when Redis cannot
+on a connection error, and a rate limit asking it let that through: with Redis down every rate-limited page and
+the carriers' API answered a bare 500. `RedisCacheWithLocalFallback` is Django's RedisCache that, when Redis cannot
 be reached, logs a warning and serves the call from this process's memory instead (a LocMemCache): the limits
 go on counting per worker process, the statistics are computed and kept per process, and nobody gets a 500. It
 tries Redis again `RETRY_SECONDS` after a failure (a down Redis is not asked on every call: each attempt costs

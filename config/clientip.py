@@ -1,4 +1,4 @@
-"""The client's address, as every per-client control sees it: the rate limits (django-ratelimit), the login
+"""The client's address, as every per-client control sees it: the rate limits (config.ratelimits), the login
 lockout (django-axes) and the staff access log.
 
 Behind a reverse proxy REMOTE_ADDR is the proxy's own address; counting by it would put every client in one

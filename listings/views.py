@@ -4,7 +4,6 @@ A full ID number never appears in a URL, a page or a log line: a search by ID nu
 redirected into a query string, never echoed back), and its result shows the number masked.
 """
 
-import math
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,8 +15,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.core import get_usage, is_ratelimited
 
+from config.ratelimits import client_usage
 from enforcement import identity
 from enforcement.rules import Ground
 from listings import opendata, probes, stats
@@ -29,13 +28,14 @@ SEARCH_FIELDS = ("name", "case_number", "province", "court", "kind")  # everythi
 
 
 def _limited(request, group: str, rate: str) -> bool:
-    return is_ratelimited(request, group=group, key="ip", rate=rate, increment=True)
+    return client_usage(request, group=group, rate=rate).limited
 
 
 def rate_limited(request, exception=None, *, group: str = "search", rate: str | None = None):
     """HTTP 429 with a page that says when to try again."""
-    usage = get_usage(request, group=group, key="ip", rate=rate or settings.PUBLIC_SEARCH_RATE, increment=False)
-    retry_after = max(1, math.ceil(usage["time_left"])) if usage else 60
+    retry_after = client_usage(
+        request, group=group, rate=rate or settings.PUBLIC_SEARCH_RATE, increment=False
+    ).retry_after
     response = render(request, "listings/429.html", {"retry_after": retry_after, "group": group}, status=429)
     response["Retry-After"] = str(retry_after)
     return response

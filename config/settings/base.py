@@ -252,14 +252,12 @@ def cache_from_env(default: str | None) -> dict:
 
 CACHES = {"default": cache_from_env("locmemcache://")}
 
-# --- Rate limits of the public pages, per client address (django-ratelimit). A person never meets them;
+# --- Rate limits of the public pages, per client address (config.ratelimits). A person never meets them;
 # a scraper soon does. Behind a reverse proxy, CLIENT_IP_META_KEY names the header that carries the client's
 # address (see config.clientip: the rate limits, the login lockout and the access log all count by it).
 CLIENT_IP_META_KEY = env("CLIENT_IP_META_KEY", default="REMOTE_ADDR")
-RATELIMIT_IP_META_KEY = "config.clientip.client_ip"
 PUBLIC_SEARCH_RATE = env("PUBLIC_SEARCH_RATE", default="30/m")
 PUBLIC_PAGE_RATE = env("PUBLIC_PAGE_RATE", default="120/m")
-RATELIMIT_VIEW = "listings.views.rate_limited"
 
 # --- Carriers' API: each key's rate unless the key sets its own; the key of the HMAC that the check log keeps
 # instead of ID numbers (empty: derived from SECRET_KEY; changing it makes older log rows unsearchable).

@@ -10,7 +10,6 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,11 +27,11 @@ from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_api_key.permissions import KeyParser
 
-from config.cache import count
+from config.ratelimits import usage
 from enforcement.rules import RestrictionCategory
 from listings import checks, feed
 from listings.models import CarrierKey, FeedEvent
@@ -116,19 +115,16 @@ class HasCarrierKey(BasePermission):
 
 class CarrierRateThrottle(BaseThrottle):
     """Each key's own rate (`CarrierKey.rate`, else setting CARRIER_API_RATE), a fixed window counted in the
-    shared cache: one round trip per request (`config.cache.count`)."""
+    shared cache (`config.ratelimits`)."""
 
     def allow_request(self, request, view) -> bool:
         carrier = request.auth
         if not isinstance(carrier, CarrierKey):
             return True
         rate = carrier.rate or getattr(settings, "CARRIER_API_RATE", DEFAULT_RATE)
-        limit, period = SimpleRateThrottle.parse_rate(None, rate)
-        now = time.time()
-        window = int(now // period)
-        used = count(cache, f"carrier-rate:{carrier.prefix}:{period}:{window}", period + 1)
-        self.time_left = int(period - now % period) + 1
-        return used <= limit
+        used = usage(group="carrier-api", key=carrier.prefix, rate=rate)
+        self.time_left = used.retry_after
+        return not used.limited
 
     def wait(self):
         return max(1, self.time_left)

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_ratelimit.core import get_usage
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -16,6 +15,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from config.cache import RETRY_AFTER_SECONDS, CacheUnavailable, refused_on_outage
+from config.ratelimits import client_usage
 from enforcement.casenumbers import normalise_case_number
 from enforcement.models import Court, Party, Province
 from enforcement.rules import Ground, RestrictionCategory
@@ -42,11 +42,11 @@ class PublicRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         try:
             with refused_on_outage():
-                usage = get_usage(request, group="api-public", key="ip", rate=settings.PUBLIC_PAGE_RATE, increment=True)
+                used = client_usage(request, group="api-public", rate=settings.PUBLIC_PAGE_RATE)
         except CacheUnavailable:
             raise CountsUnavailable from None
-        self.time_left = usage["time_left"] if usage else 0
-        return not (usage and usage["should_limit"])
+        self.time_left = used.retry_after
+        return not used.limited
 
     def wait(self):
         return max(1, self.time_left)

@@ -12,7 +12,7 @@ from enforcement.rules import RestrictionCategory
 
 
 def validate_rate(value: str) -> None:
-    """A rate as DRF and django-ratelimit write it: `600/m` (per second, minute, hour or day)."""
+    """A rate as DRF writes it (`config.ratelimits` reads it): `600/m` (per second, minute, hour or day)."""
     if not value:
         return
     try:
