@@ -199,6 +199,13 @@ class BatchRequest(serializers.Serializer):
         return value
 
 
+# One instance of each request serializer validates every request (`run_validation`: the same checks and the same
+# errors as `is_valid`): a serializer deep-copies its fields each time it is made, which cost a single check five
+# times what validating its two fields costs. Nothing is kept on the instance between requests.
+CHECK_REQUEST = CheckRequest()
+BATCH_REQUEST = BatchRequest()
+
+
 class OrderRefSerializer(serializers.Serializer):
     court = serializers.CharField(allow_blank=True)
     case_number = serializers.CharField(allow_blank=True)
@@ -290,13 +297,10 @@ class CheckView(CarrierView):
         tags=["carriers"],
     )
     def post(self, request):
-        data = CheckRequest(data=request.data)
-        data.is_valid(raise_exception=True)
-        category = self.allowed_category(request, data.validated_data["category"])
+        data = CHECK_REQUEST.run_validation(request.data)
+        category = self.allowed_category(request, data["category"])
         now = timezone.now()
-        [result] = carrier_checks_answer(
-            key=request.auth, category=category, id_numbers=[data.validated_data["id_number"]], at=now
-        )
+        [result] = carrier_checks_answer(key=request.auth, category=category, id_numbers=[data["id_number"]], at=now)
         return Response(
             {
                 "restricted": result.restricted,
@@ -351,13 +355,10 @@ class BatchCheckView(CarrierView):
         tags=["carriers"],
     )
     def post(self, request):
-        data = BatchRequest(data=request.data)
-        data.is_valid(raise_exception=True)
-        category = self.allowed_category(request, data.validated_data["category"])
+        data = BATCH_REQUEST.run_validation(request.data)
+        category = self.allowed_category(request, data["category"])
         now = timezone.now()
-        results = carrier_checks_answer(
-            key=request.auth, category=category, id_numbers=data.validated_data["id_numbers"], at=now
-        )
+        results = carrier_checks_answer(key=request.auth, category=category, id_numbers=data["id_numbers"], at=now)
         items = []
         for result in results:
             item = {
