@@ -147,8 +147,9 @@ class RedisCacheWithLocalFallback(RedisCache):
 def count(cache, key: str, timeout: int) -> int:
     """Add one to the counter `key` in `cache` (created for `timeout` seconds) and return it: one round trip on
     Redis (`RedisCacheWithLocalFallback.count`), add-then-incr on any other cache."""
-    if isinstance(cache, RedisCacheWithLocalFallback):
-        return cache.count(key, timeout)
+    counter = getattr(cache, "count", None)  # `django.core.cache.cache` is a proxy: ask for the method
+    if counter is not None:
+        return counter(key, timeout)
     cache.add(key, 0, timeout)
     try:
         return cache.incr(key)

@@ -123,3 +123,25 @@ def test_with_the_caches_redis_stopped_every_surface_answers_and_none_fails(walk
         assert client_from(3).get(f"{url}/health/", timeout=30).json()["cache"]["ok"] is True
         assert "cache: Redis answers again" in log.read_text()
     assert "Internal Server Error" not in log.read_text()
+
+
+def test_a_rate_count_is_one_round_trip_to_redis_and_falls_back_to_memory_when_it_stops(tmp_path):
+    """`config.cache.count` through the proxy Django hands out: one pipeline (INCR + EXPIRE NX) per count, the
+    window's expiry set once; with Redis stopped, the worker's memory counts on."""
+    from config.cache import RedisCacheWithLocalFallback, count
+
+    server = PrivateRedis(tmp_path)
+    server.start()
+    try:
+        backend = RedisCacheWithLocalFallback(server.url, {"OPTIONS": {"socket_timeout": 0.5}})
+        client = backend._counting_client()
+        monitor = client.connection_pool
+        taken = []
+        original = monitor.get_connection
+        monitor.get_connection = lambda *a, **k: taken.append(1) or original(*a, **k)
+        assert [count(backend, "window", 60) for _ in range(3)] == [1, 2, 3]
+        assert len(taken) == 3  # one connection use, one round trip, per count
+        assert 0 < client.ttl(backend.make_key("window")) <= 60
+    finally:
+        server.stop()
+    assert count(backend, "window", 60) == 1  # Redis gone: this worker's memory counts from there
