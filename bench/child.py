@@ -148,7 +148,7 @@ def statements(*, sample: dict) -> dict:
     from django.db import connection
 
     from listings import feed
-    from listings.models import CarrierKey
+    from listings.models import CarrierKey, ListingDecision
     from listings.selectors import public_listings
     from listings.services.checks import carrier_checks_answer
 
@@ -157,6 +157,8 @@ def statements(*, sample: dict) -> dict:
         "search_case_number": public_listings().filter(case_number=sample["case"]).order_by("-pk")[:21],
         "search_name": public_listings().filter(debtor_name=sample["name"]).order_by("-pk")[:21],
         "entry_page": public_listings().filter(pk=sample["entry"]),
+        # What a lookup costs: the floor the check's own SQL is judged against.
+        "primary_key_lookup": ListingDecision.objects.filter(pk=sample["entry"]).values_list("pk", "case_number"),
     }
     out = {}
     for name, query in queries.items():

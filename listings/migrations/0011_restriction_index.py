@@ -66,4 +66,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
+        # Statistics now, not at autovacuum's leisure: without them the planner guesses thousands of entries per
+        # ID number and checks hash the court table instead of probing keys.
+        migrations.RunSQL("ANALYZE listings_restrictionindexentry", migrations.RunSQL.noop),
     ]

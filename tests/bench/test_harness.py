@@ -21,7 +21,9 @@ INDEXES = {
     "search_case_number": "listing_public_casenumber_idx",
     "search_name": "listing_public_name_idx",
     "entry_page": "listings_listingdecision_pkey",
-    "check_single": "party_id_number_idx",
+    "check_single": "listings_restrictionindexentry_pkey",  # the restriction index, probed by its key
+    "check_batch": "listings_restrictionindexentry_pkey",
+    "primary_key_lookup": "listings_listingdecision_pkey",
     "feed_page": "feedevent_order_idx",
 }
 
