@@ -48,6 +48,15 @@ def restriction_index_refresh(*, order_ids: list[int]) -> None:
         return
     ids, params = _orders_sql(sorted(set(order_ids)))
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Two transactions rewriting one order's entries at once (a person's ID number corrected while the
+            # order is lifted) would each delete what it saw and insert what it derived: stale rows, or a
+            # duplicate key. The order's row lock (the services lock it too) makes them take turns, and each
+            # statement after the wait sees what the other committed.
+            cursor.execute(
+                f"SELECT id FROM {RestrictionOrder._meta.db_table} WHERE id {ids} ORDER BY id FOR UPDATE",  # noqa: S608
+                params,
+            )
         cursor.execute(f"DELETE FROM {INDEX} WHERE order_id {ids}", params)  # noqa: S608
         cursor.execute(f"INSERT INTO {INDEX} ({COLUMNS}) {derived_rows_sql(f'o.id {ids}')}", params)
 
@@ -56,6 +65,9 @@ def restriction_index_rebuild() -> int:
     """Rewrite the whole index from the source rows (a data set loaded without the services, or a repair after
     drift was reported). One transaction: a check never sees the index half-built. Returns the entries."""
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Writers wait until it is done; checks go on reading the index as it was until the commit.
+            cursor.execute(f"LOCK TABLE {INDEX} IN EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {INDEX}")  # noqa: S608
         cursor.execute(f"INSERT INTO {INDEX} ({COLUMNS}) {derived_rows_sql()}")
         return cursor.rowcount

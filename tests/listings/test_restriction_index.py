@@ -3,10 +3,13 @@ the orders in force, their bound persons and their lifts define (`restriction_in
 check reads the answer from it. (The suite also asserts that drift is empty after every test.)"""
 
 import datetime
+import threading
+import time
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connections, transaction
 from django.utils import timezone
 
 from enforcement import services
@@ -16,6 +19,7 @@ from listings import checks
 from listings.invariants import restriction_index_drift
 from listings.models import RestrictionIndexEntry, RestrictionOrder
 from listings.services import listing_revoke, restriction_order_lift, temporary_lift_grant
+from listings.services.restriction_index import restriction_index_refresh
 from tests.factories import OrganisationFactory, PersonFactory, ResponsiblePersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +119,46 @@ def test_the_command_reports_drift_and_rebuilds_the_index(walk, capsys):
     call_command("restriction_index", "--rebuild")
     assert "agrees with the orders in force: 1 entries" in capsys.readouterr().out
     assert restricted(case.debtor.id_number)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_order_lifted_while_its_entries_are_being_rewritten_leaves_no_stale_entry(walk):
+    """One transaction rewrites an order's entries (as an ID number correction does) and has not committed; another
+    lifts the order meanwhile. The lift waits for the rewrite (the order's row lock) and then removes what it
+    wrote: no entry is left claiming a lifted order restricts anyone."""
+    order = order_of(walk.restricted())
+    rewritten, release = threading.Event(), threading.Event()
+    failures = []
+
+    def rewrite():
+        try:
+            with transaction.atomic():
+                restriction_index_refresh(order_ids=[order.pk])
+                rewritten.set()
+                release.wait(10)
+        except Exception as exc:  # reported below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    def lift():
+        try:
+            rewritten.wait(10)
+            restriction_order_lift(actor=walk.approver, order_id=order.pk, reason="security_given")
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=rewrite), threading.Thread(target=lift)]
+    for thread in threads:
+        thread.start()
+    rewritten.wait(10)
+    time.sleep(0.5)  # the lift is now waiting for the order's lock (or, without it, has deleted what it saw)
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert failures == []
+    assert order_of(order.case).status == "lifted"
+    assert entries() == set()
