@@ -173,10 +173,10 @@ def _row_reader(model, only: tuple[str, ...] | None, related: tuple[str, ...]):
 
     The instance is the model's own class holding the row's values (the columns `only` names, or every column;
     for each name in `related`, the related row's columns that `only` names as "case__state", or every column),
-    made without `Model.__init__`: its per-field bookkeeping, the FSM mixin's and the init signals cost about as
-    much per row as the UPDATE does, and nothing saves these instances (the batch's one UPDATE writes). A
-    condition that read a column not loaded would fetch it with one query per row: `only` must name every column
-    the conditions read."""
+    made without `Model.__init__`: its per-field bookkeeping, the FSM mixin's and the init signals were the
+    largest Python cost of the sweeps (cProfile on er_bench_1m), and nothing saves these instances (the batch's
+    one UPDATE writes). A condition that read a column not loaded would fetch it with one query per row: `only`
+    must name every column the conditions read."""
     names = [name for name in only if "__" not in name] if only else [f.attname for f in model._meta.concrete_fields]
     joins = []
     for name in related:
