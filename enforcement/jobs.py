@@ -32,9 +32,17 @@ JOB_OPTIONS = {
 }
 
 
+def last_successful_run_detail(name: str) -> dict:
+    """What the last successful run of job `name` recorded (its returned dict), or {}: where an incremental job
+    (the safety net) stopped."""
+    detail = JobRun.objects.filter(name=name, succeeded=True).order_by("-id").values_list("detail", flat=True)
+    return detail.first() or {}
+
+
 def recorded(func):
     """Decorate a job function returning a dict of counts: record its run under its task name
-    (module.function, as in config/schedule.py), log what it did, re-raise failures."""
+    (module.function, as in config/schedule.py), log what it did, re-raise failures. The top-level integers are
+    the rows it changed; anything else in the dict (where it stopped) is kept in the detail, not counted."""
     name = f"{func.__module__}.{func.__name__}"
 
     @functools.wraps(func)

@@ -23,7 +23,7 @@ def cases_transition_many(
     transition: str,
     reason: str,
     values: dict | None = None,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
 ) -> list[int]:
     """Move every candidate case that may take `transition` now; return the ids moved."""
     target = single_target(EnforcementCase, transition)

@@ -8,12 +8,10 @@ from django.utils.translation import gettext as _
 
 from enforcement import rules
 from enforcement.errors import Conflict, Forbidden, InvalidInput, RuleViolation
-from enforcement.models import AuditEntry, EnforcementCase
+from enforcement.models import EnforcementCase
 from enforcement.permissions import Role
 from enforcement.rules import Ground, LiftReason
 from enforcement.services import (
-    SYSTEM_ACTOR_NAME,
-    actor_name,
     case_lock,
     case_transition,
     case_update,
@@ -33,67 +31,63 @@ END_CAUSES = {
 }
 
 
-def audit_rows(pairs, action: str, reason: str, now, actor=None) -> list[AuditEntry]:
-    """Audit rows for a set-wise change; pairs: (case_id, detail) for each row."""
-    return [
-        AuditEntry(
-            case_id=case_id,
-            at=now,
-            actor=actor,
-            actor_name=actor_name(actor) if actor is not None else SYSTEM_ACTOR_NAME,
-            action=action,
-            reason=reason,
-            legal_basis=str(rules.LEGAL_BASIS.get(action, "")),
-            detail=detail,
-        )
-        for case_id, detail in pairs
-    ]
+# What the conditions of the sanctions' transitions read (`period_over`, `debtor_not_listed`); nothing else is loaded.
+LISTING_CONDITION_FIELDS = ("id", "case_id", "status", "expires_on")
+ORDER_CONDITION_FIELDS = ("id", "case_id", "status", "case__state")
 
 
 def sanctions_end_many(*, case_ids: list[int], cause: str, reason: str, actor=None) -> dict[str, int]:
     """End the sanctions of cases that were paid or closed, set-wise (inside the caller's transaction, the
     cases already locked, the case's own transition having checked who may): proposals lapse, listings are
-    removed, restriction orders lifted, each through the FSM's set-wise path with its audit rows."""
+    removed, restriction orders lifted, each through the FSM's set-wise path with its audit rows.
+
+    Two reads find what is pending or in force on the cases (one per table); each transition then locks and
+    re-checks its own rows."""
     now = timezone.now()
     lift_reason = END_CAUSES.get(cause, LiftReason.CASE_CLOSED)
     common = {"reason": reason, "actor": actor, "skip_locked": False}
-    lapsed = 0
-    for model, prefix in ((ListingDecision, "listing"), (RestrictionOrder, "restriction_order")):
-        proposed = model.objects.filter(case_id__any=case_ids, status=model.Status.PROPOSED).values_list(
-            "pk", flat=True
+    active = (ListingDecision.Status.PROPOSED, ListingDecision.Status.IN_FORCE)
+    listings = list(
+        ListingDecision.objects.filter(case_id__any=case_ids, status__in=active).values_list(
+            "pk", "status", "published_at"
         )
-        key = "decision_id" if model is ListingDecision else "order_id"
+    )
+    orders = list(RestrictionOrder.objects.filter(case_id__any=case_ids, status__in=active).values_list("pk", "status"))
+    lapsed = 0
+    for model, prefix, found in (
+        (ListingDecision, "listing", listings),
+        (RestrictionOrder, "restriction_order", orders),
+    ):
         lapsed += len(
             transition_many(
                 model=model,
-                ids=list(proposed),
+                ids=[pk for pk, status, *_ in found if status == model.Status.PROPOSED],
                 transition="lapse",
                 action=f"{prefix}_lapse",
-                detail_key=key,
+                detail_key="decision_id" if model is ListingDecision else "order_id",
+                only=("id", "case_id", "status"),  # lapsing has no conditions
                 **common,
             )
         )
-    in_force = ListingDecision.objects.filter(case_id__any=case_ids, status=ListingDecision.Status.IN_FORCE)
-    published = set(in_force.filter(published_at__isnull=False).values_list("pk", flat=True))
+    in_force = ListingDecision.Status.IN_FORCE
+    published = {pk for pk, status, published_at in listings if status == in_force and published_at is not None}
     removed = transition_many(
         model=ListingDecision,
-        ids=list(in_force.values_list("pk", flat=True)),
+        ids=[pk for pk, status, _published in listings if status == in_force],
         transition="remove",
         action="listing_remove",
         detail_key="decision_id",
+        only=LISTING_CONDITION_FIELDS,
         values={"ended_at": now, "end_reason": reason},
         **common,
     )
     lifted = transition_many(
         model=RestrictionOrder,
-        ids=list(
-            RestrictionOrder.objects.filter(case_id__any=case_ids, status=RestrictionOrder.Status.IN_FORCE).values_list(
-                "pk", flat=True
-            )
-        ),
+        ids=[pk for pk, status in orders if status == RestrictionOrder.Status.IN_FORCE],
         transition="lift",
         action="restriction_order_lift",
         detail_key="order_id",
+        only=ORDER_CONDITION_FIELDS,
         related=("case",),
         values={"lifted_at": now, "lift_reason": lift_reason, "lift_note": reason},
         **common,
@@ -128,6 +122,7 @@ def listings_expire_many(*, case_ids: list[int]) -> int:
         transition="expire",
         action="listing_expire",
         detail_key="decision_id",
+        only=LISTING_CONDITION_FIELDS,
         reason=str(rules.LEGAL_BASIS["expire"]),
         values={"ended_at": now},
         skip_locked=False,

@@ -132,7 +132,22 @@ def test_the_safety_net_ends_sanctions_left_on_an_ended_case(walk):
     # Simulate a listing left in force by a fault (a restore from backup, say): the net must catch it.
     ListingDecision.objects.filter(case=case).update(status="in_force", ended_at=None)
     assert end_sanctions_of_ended_cases()["listings_removed"] == 1
-    assert end_sanctions_of_ended_cases() == {"listings_removed": 0, "orders_lifted": 0, "proposals_lapsed": 0}
+    again = end_sanctions_of_ended_cases()
+    assert (again["listings_removed"], again["orders_lifted"], again["proposals_lapsed"]) == (0, 0, 0)
+
+
+def test_the_safety_net_starts_where_its_last_run_stopped(walk):
+    end_sanctions_of_ended_cases()  # the night before: nothing to mend, and where it stopped is recorded
+    case = walk.listed()
+    services.case_close(actor=walk.approver, case_id=case.pk, reason="no_assets")
+    RestrictionOrder.objects.filter(case=case).update(status="in_force", lifted_at=None)  # a fault
+    counts = end_sanctions_of_ended_cases()
+    assert counts["orders_lifted"] == 1
+    last, before = JobRun.objects.filter(name="listings.tasks.end_sanctions_of_ended_cases").order_by("-id")[:2]
+    assert last.detail["examined"]["audit_id_after"] == before.detail["examined"]["audit_id_to"]
+    closing = AuditEntry.objects.filter(case=case, to_state=CaseState.CLOSED).values_list("pk", flat=True)
+    assert last.detail["examined"]["audit_id_after"] < closing.get() <= last.detail["examined"]["audit_id_to"]
+    assert last.processed == 1  # where it stopped is kept, not counted
 
 
 def test_every_run_is_recorded_with_what_it_did(walk):
