@@ -103,12 +103,20 @@ def ensure_pools(size: int) -> dict[str, int]:
 
 
 def prime(size: int) -> None:
+    from listings.services.restriction_index import restriction_index_refresh
+
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in PRIME_SQL:
             cursor.execute(statement, {"size": size, "day": JOB_DAY})
+        # The orders put back in force bind their persons again in the carriers' index, as the services would.
+        cursor.execute("SELECT order_id FROM bench_pool WHERE job = 'close' AND rank <= %s", [size])
+        restriction_index_refresh(order_ids=[row[0] for row in cursor.fetchall()])
     with connection.cursor() as cursor:
         # What autovacuum would do between two daily runs: fresh statistics for the rows just changed.
-        cursor.execute("ANALYZE enforcement_enforcementcase, listings_listingdecision, listings_restrictionorder")
+        cursor.execute(
+            "ANALYZE enforcement_enforcementcase, listings_listingdecision, listings_restrictionorder, "
+            "listings_restrictionindexentry"
+        )
 
 
 def _last(table: str) -> int:
