@@ -6,7 +6,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from enforcement.models import CaseState, EnforcementCase, Party
+from enforcement.models import CaseState, Court, EnforcementCase, Party
 from enforcement.services.retention import ANONYMISED_PREFIX, anonymised_id_number
 from enforcement.signals import (
     case_changed,
@@ -18,8 +18,9 @@ from enforcement.signals import (
 )
 from listings import services
 from listings.api.carriers import forget_carrier_keys
-from listings.models import CarrierKey, FeedEvent, ListingDecision
+from listings.models import CarrierKey, FeedEvent, ListingDecision, RestrictionOrder
 from listings.services.endings import listing_end_on_exclusion, listings_expire_many, sanctions_end_many
+from listings.services.restriction_index import restriction_index_refresh
 from listings.services.restrictions import feed_id_number_corrected
 
 
@@ -85,3 +86,11 @@ def forget_verified_keys(sender, **kwargs) -> None:
     """A key revoked, expired or changed in the admin is refused at once by this process (by the others within
     CARRIER_KEY_CACHE_SECONDS: see `listings.api.carriers.carrier_of`)."""
     forget_carrier_keys()
+
+
+@receiver(post_save, sender=Court, dispatch_uid="listings.restriction_index_court_renamed")
+def rename_court_in_restriction_index(sender, *, instance, created, **kwargs) -> None:
+    """Checks name the court as the index holds it: a court's orders in force are rewritten when it is saved."""
+    if not created:
+        orders = RestrictionOrder.objects.filter(case__court=instance, status=RestrictionOrder.Status.IN_FORCE)
+        restriction_index_refresh(order_ids=list(orders.values_list("pk", flat=True)))

@@ -8,12 +8,15 @@ from django.db import migrations, models
 # The index as the orders in force, their bound persons and their lifts define it on the day of the migration
 # (the rule as written then: listings.services.restriction_index.derived_rows_sql).
 BACKFILL = """
-INSERT INTO listings_restrictionindexentry (id_number, order_id, categories, lifted)
-SELECT DISTINCT p.id_number, o.id, o.categories,
+INSERT INTO listings_restrictionindexentry
+       (id_number, order_id, categories, court_name, case_number, order_number, lifted)
+SELECT DISTINCT p.id_number, o.id, o.categories, ct.name, c.case_number, o.order_number,
        EXISTS (SELECT 1 FROM listings_temporarylift t WHERE t.order_id = o.id)
 FROM listings_restrictionsubject s
 JOIN listings_restrictionorder o ON o.id = s.order_id
 JOIN enforcement_party p ON p.id = s.party_id
+JOIN enforcement_enforcementcase c ON c.id = o.case_id
+JOIN enforcement_court ct ON ct.id = c.court_id
 WHERE o.status = 'in_force' AND p.id_number <> ''
 """
 
@@ -42,6 +45,14 @@ class Migration(migrations.Migration):
                         verbose_name="restricted categories",
                     ),
                 ),
+                (
+                    "court_name",
+                    models.CharField(
+                        help_text="The enforcing court, as the answer names it.", max_length=100, verbose_name="court"
+                    ),
+                ),
+                ("case_number", models.CharField(max_length=40, verbose_name="case number")),
+                ("order_number", models.CharField(max_length=60, verbose_name="order number")),
                 (
                     "lifted",
                     models.BooleanField(

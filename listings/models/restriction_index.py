@@ -2,8 +2,9 @@
 
 Derived, never edited by hand: `listings.services.restriction_index` rewrites an order's rows in the same
 transaction as every change that can alter them (an order coming into force or lifted, a person bound, an ID
-number corrected, a temporary lift granted), and the list's invariants compare it with the orders, bindings and
-lifts it summarises (`listings.invariants.restriction_index_drift`), after every test and daily.
+number corrected, a temporary lift granted, a court renamed), and the list's invariants compare it with the
+orders, bindings and lifts it summarises (`listings.invariants.restriction_index_drift`), after every test and
+daily.
 """
 
 from django.db import models
@@ -15,7 +16,8 @@ from listings.models.decisions import RestrictionOrder
 
 
 class RestrictionIndexEntry(models.Model):
-    """A person (by ID number) restricted by an order in force, with the order's categories."""
+    """A person (by ID number) restricted by an order in force, with the order's categories and what a check
+    answers about it (court, case number, order number): a check reads this table alone."""
 
     pk = models.CompositePrimaryKey("id_number", "order")  # a check is one probe of this key
     id_number = models.CharField(_("ID number"), max_length=32)
@@ -23,6 +25,11 @@ class RestrictionIndexEntry(models.Model):
         RestrictionOrder, on_delete=models.CASCADE, related_name="+", verbose_name=_("restriction order")
     )
     categories = ChoiceSetField(verbose_name=_("restricted categories"), choices_class=RestrictionCategory)
+    court_name = models.CharField(
+        _("court"), max_length=100, help_text=_("The enforcing court, as the answer names it.")
+    )
+    case_number = models.CharField(_("case number"), max_length=40)
+    order_number = models.CharField(_("order number"), max_length=60)
     lifted = models.BooleanField(
         _("has temporary lifts"),
         default=False,

@@ -15,11 +15,11 @@ index and the feed cannot disagree about which changes happened.
 
 from django.db import connection, transaction
 
-from enforcement.models import Party
+from enforcement.models import Court, EnforcementCase, Party
 from listings.models import RestrictionIndexEntry, RestrictionOrder, RestrictionSubject, TemporaryLift
 
 INDEX = RestrictionIndexEntry._meta.db_table
-COLUMNS = "id_number, order_id, categories, lifted"
+COLUMNS = "id_number, order_id, categories, court_name, case_number, order_number, lifted"
 
 
 def derived_rows_sql(where: str = "") -> str:
@@ -28,10 +28,13 @@ def derived_rows_sql(where: str = "") -> str:
     condition = f" AND {where}" if where else ""
     return (
         "SELECT DISTINCT p.id_number AS id_number, o.id AS order_id, o.categories AS categories, "  # noqa: S608
+        "ct.name AS court_name, c.case_number AS case_number, o.order_number AS order_number, "
         f"EXISTS (SELECT 1 FROM {TemporaryLift._meta.db_table} t WHERE t.order_id = o.id) AS lifted "
         f"FROM {RestrictionSubject._meta.db_table} s "
         f"JOIN {RestrictionOrder._meta.db_table} o ON o.id = s.order_id "
         f"JOIN {Party._meta.db_table} p ON p.id = s.party_id "
+        f"JOIN {EnforcementCase._meta.db_table} c ON c.id = o.case_id "
+        f"JOIN {Court._meta.db_table} ct ON ct.id = c.court_id "
         f"WHERE o.status = '{RestrictionOrder.Status.IN_FORCE.value}' AND p.id_number <> ''{condition}"
     )
 

@@ -162,3 +162,16 @@ def test_an_order_lifted_while_its_entries_are_being_rewritten_leaves_no_stale_e
     assert failures == []
     assert order_of(order.case).status == "lifted"
     assert entries() == set()
+
+
+def test_a_court_renamed_is_named_so_in_the_answers(walk):
+    case = walk.restricted()
+    court = case.court
+    court.name = "北京市东城区人民法院（更名）"
+    court.save()
+    assert {e.court_name for e in RestrictionIndexEntry.objects.all()} == {court.name}
+    [order] = checks.restricting_orders([case.debtor.id_number], "air_travel", timezone.localdate())[
+        case.debtor.id_number
+    ]
+    assert order.court == court.name
+    assert entries()
