@@ -152,7 +152,7 @@ def directory() -> Path:
     return path
 
 
-def export(*, today: datetime.date | None = None, chunk_size: int = 5000) -> dict[str, Path]:
+def export(*, today: datetime.date | None = None, chunk_size: int = 1000) -> dict[str, Path]:
     """Write today's files and remove those older than a week. Returns {format: path}."""
     today = today or timezone.localdate()
     tz = timezone.get_current_timezone()
