@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from enforcement.casenumbers import parse_case_number
+from enforcement.casenumbers import CaseNumber, parse_case_number
 from enforcement.errors import DomainError, InvalidInput
 from enforcement.models import Court, Currency, Party
 from enforcement.services.core import _money
@@ -87,9 +87,9 @@ class _PartyRow:
     Kind, IdType, Sex = Party.Kind, Party.IdType, Party.Sex
     clean = Party.clean
 
-    def __init__(self, **values):
-        for name, value in values.items():
-            setattr(self, name, value)
+    def __init__(self, kind, name, id_type, id_number, sex, birth_date):
+        self.kind, self.name, self.id_type, self.id_number = kind, name, id_type, id_number
+        self.sex, self.birth_date = sex, birth_date
 
 
 @functools.lru_cache(maxsize=8192)
@@ -129,20 +129,44 @@ def _checked_party(
     return PartyData(party.kind, party.name, party.id_type, party.id_number, party.sex, party.birth_date), ()
 
 
+_SIDE_COLUMNS = {
+    side: tuple(f"{side}_{c}" for c in ("kind", "name", "id_type", "id_number", "sex", "birth_date"))
+    for side in ("creditor", "debtor")
+}
+_ORGANISATION = Party.Kind.ORGANISATION.value
+_USCC, _RESIDENT_ID = Party.IdType.USCC.value, Party.IdType.RESIDENT_ID.value
+
+
 def _party(row: dict, side: str, errors: list, line: int, language: str | None) -> PartyData | None:
-    kind = row.get(f"{side}_kind", "").strip().lower()
-    default_type = Party.IdType.USCC if kind == Party.Kind.ORGANISATION else Party.IdType.RESIDENT_ID
+    kind_column, name_column, type_column, number_column, sex_column, birth_column = _SIDE_COLUMNS[side]
+    kind = row.get(kind_column, "").strip().lower()
     party, problems = _checked_party(
         kind,
-        row.get(f"{side}_name", "").strip(),
-        row.get(f"{side}_id_type", "").strip().lower() or default_type.value,
-        row.get(f"{side}_id_number", "").strip(),
-        row.get(f"{side}_sex", "").strip().upper(),
-        row.get(f"{side}_birth_date", "").strip(),
+        row.get(name_column, "").strip(),
+        row.get(type_column, "").strip().lower() or (_USCC if kind == _ORGANISATION else _RESIDENT_ID),
+        row.get(number_column, "").strip(),
+        row.get(sex_column, "").strip().upper(),
+        row.get(birth_column, "").strip(),
         language,
     )
-    errors.extend(Rejection(line, f"{side}_{field}", message) for field, message in problems)
+    if problems:
+        errors.extend(Rejection(line, f"{side}_{field}", message) for field, message in problems)
     return party
+
+
+# A case number already in its canonical form (full-width brackets, ASCII digits, no leading zeros, nothing to
+# tidy): what `parse_case_number` reads from it, without its NFKC pass. Anything else takes the full path.
+CANONICAL_CASE_NUMBER = re.compile(
+    r"（([1-9][0-9]{3})）([\u4e00-\u9fff][0-9]{0,4})执([\u4e00-\u9fff]{0,2}?)([1-9][0-9]{0,5})号"
+)
+
+
+def _case_number(value: str) -> CaseNumber:
+    match = CANONICAL_CASE_NUMBER.fullmatch(value)
+    if match is None:
+        return parse_case_number(value)
+    year, court_code, kind, serial = match.groups()
+    return CaseNumber(year=int(year), court_code=court_code, kind=kind, serial=int(serial))
 
 
 def _judgment(
@@ -161,7 +185,7 @@ def _judgment(
         )
     case_number = row.get("case_number", "").strip()
     try:
-        number = parse_case_number(case_number)
+        number = _case_number(case_number)
     except ValidationError as exc:
         errors.append(Rejection(line, "case_number", exc.messages[0]))
     else:
