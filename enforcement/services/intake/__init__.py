@@ -58,6 +58,7 @@ from enforcement.services.intake.parse import (
     _jsonl_rows,
     detect_format,
 )
+from enforcement.services.intake.processes import checking_pool
 from enforcement.services.intake.validate import (
     Judgment,
     PartyData,
@@ -107,7 +108,8 @@ def judgments_intake(*, actor, court_id: int, file, filename: str = "", file_for
     rejections: list[Rejection] = []
     rows = (_csv_rows if file_format == IntakeBatch.Format.CSV else _jsonl_rows)(text, rejections)
     today = timezone.localdate()
-    with transaction.atomic():
+    # The workers (if any) are forked here, before this process starts a thread or takes a lock.
+    with checking_pool(text) as pool, transaction.atomic():
         # Uploads for one court queue here, so two copies of one file cannot both find a row new.
         court = Court.objects.select_for_update(no_key=True).get(pk=court.pk)
         batch = IntakeBatch.objects.create(
@@ -119,11 +121,14 @@ def judgments_intake(*, actor, court_id: int, file, filename: str = "", file_for
         )
         counts = {"rows": 0}
         chunks = _in_background(
-            lambda: _checked_chunks(rows, court=court, today=today, rejections=rejections, counts=counts),
+            lambda: _checked_chunks(rows, court=court, today=today, rejections=rejections, counts=counts, pool=pool),
             language=get_language(),
         )
-        for chunk in chunks:
-            _write_chunk(chunk, court=court, batch=batch, actor=actor, rejections=rejections)
+        try:
+            for chunk in chunks:
+                _write_chunk(chunk, court=court, batch=batch, actor=actor, rejections=rejections)
+        finally:
+            chunks.close()  # a write that failed: stop the checking thread before the workers go
         total = counts["rows"] + sum(1 for r in rejections if not r.field)  # + rows refused before being read
         if total == 0:
             raise IntakeRefused(_("The file holds no judgments."))
