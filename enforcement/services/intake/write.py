@@ -2,8 +2,6 @@
 whatever its size (existing natural keys, existing case numbers, existing parties, one COPY of new parties, one
 of cases, one of intake records, one of audit rows; bulk inserts instead of COPY off PostgreSQL)."""
 
-import json
-
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,30 +17,28 @@ from enforcement.services.transitions import insert_audit_rows
 SEPARATOR = "\x1f"
 
 
-def _copy(model, rows: list[dict]) -> None:
-    """Insert rows (attname -> value; every other column takes its default) in one go: COPY on PostgreSQL,
-    bulk_create elsewhere. Nothing is returned: the caller reads back the ids by a natural key."""
+def _copy(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows (tuples of the `columns`, attnames; every other column takes its default) in one go: COPY on
+    PostgreSQL, bulk_create elsewhere. Nothing is returned: the caller reads back the ids by a natural key."""
     if not rows:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**row) for row in rows])
+        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
         return
     now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults = {}
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            defaults[field.attname] = now
-        else:
-            defaults[field.attname] = field.get_default()
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    names = [f.attname for f in fields]
+    rest = [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in columns]
+    # The defaulted columns follow the given ones, so a row is its tuple and one constant tuple, joined in C.
+    defaults = tuple(
+        now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default() for f in rest
+    )
+    names = [model._meta.get_field(c).column for c in columns] + [f.column for f in rest]
+    quoted = ", ".join(connection.ops.quote_name(name) for name in names)
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
+        cursor.cursor.copy(f"COPY {model._meta.db_table} ({quoted}) FROM STDIN") as copy,
     ):
         for row in rows:
-            copy.write_row([row[name] if name in row else defaults[name] for name in names])
+            copy.write_row(row + defaults)
 
 
 def _matching(model, field: str, values, columns: tuple[str, ...], **equal) -> list[tuple]:
@@ -78,19 +74,20 @@ def _party_ids(judgments: list[Judgment]) -> tuple[dict, int]:
     }
     new = [party for key, party in wanted.items() if key not in known]
     if new:
-        rows = [party._asdict() for party in new]
         try:
             with transaction.atomic():
-                _copy(Party, rows)
+                _copy(Party, PartyData._fields, new)
         except IntegrityError:
             # Another court registered one of them meanwhile: insert the others one set at a time, skipping it.
-            Party.objects.bulk_create([Party(**row) for row in rows], ignore_conflicts=True)
+            Party.objects.bulk_create([Party(**party._asdict()) for party in new], ignore_conflicts=True)
         new_numbers = list({party.id_number for party in new})
         for pk, id_type, number in _matching(Party, "id_number", new_numbers, ("id", "id_type", "id_number")):
             known[(id_type, number)] = pk
     return known, len(new)
 
 
+CASE_COLUMNS = ("court_id", "case_number", "creditor_id", "debtor_id", "basis_issuer", "basis_number")
+CASE_COLUMNS += ("basis_date", "obligation", "amount_due", "currency", "filed_on", "state")
 AUDIT_COLUMNS = ("case_id", "at", "actor_id", "actor_name", "action", "from_state", "to_state", "reason")
 AUDIT_COLUMNS += ("legal_basis", "detail")
 
@@ -122,25 +119,27 @@ def _write_chunk(judgments: list[Judgment], *, court: Court, batch: IntakeBatch,
         return
     party_ids, parties_created = _party_ids(fresh)
     batch.parties_created += parties_created
+    court_id, state = court.pk, CaseState.JUDGMENT.value
     try:
         with transaction.atomic():
             _copy(
                 EnforcementCase,
+                CASE_COLUMNS,
                 [
-                    {
-                        "court_id": court.pk,
-                        "case_number": j.case_number,
-                        "creditor_id": party_ids[(j.creditor.id_type, j.creditor.id_number)],
-                        "debtor_id": party_ids[(j.debtor.id_type, j.debtor.id_number)],
-                        "basis_issuer": j.basis_issuer,
-                        "basis_number": j.basis_number,
-                        "basis_date": j.basis_date,
-                        "obligation": j.obligation,
-                        "amount_due": j.amount_due,
-                        "currency": j.currency,
-                        "filed_on": j.filed_on,
-                        "state": CaseState.JUDGMENT,
-                    }
+                    (
+                        court_id,
+                        j.case_number,
+                        party_ids[(j.creditor.id_type, j.creditor.id_number)],
+                        party_ids[(j.debtor.id_type, j.debtor.id_number)],
+                        j.basis_issuer,
+                        j.basis_number,
+                        j.basis_date,
+                        j.obligation,
+                        j.amount_due,
+                        j.currency,
+                        j.filed_on,
+                        state,
+                    )
                     for j in fresh
                 ],
             )
@@ -149,37 +148,32 @@ def _write_chunk(judgments: list[Judgment], *, court: Court, batch: IntakeBatch,
             _("A case with a number in this file was opened meanwhile. Upload the file again: what is in goes in once.")
         ) from None
     case_ids = dict(_matching(EnforcementCase, "case_number", [j.case_number for j in fresh], ("case_number", "id")))
+    batch_id = batch.pk
     _copy(
         IntakeRecord,
-        [
-            {
-                "court_id": court.pk,
-                "basis_number": j.basis_number,
-                "debtor_id_number": j.debtor.id_number,
-                "case_id": case_ids[j.case_number],
-                "batch_id": batch.pk,
-            }
-            for j in fresh
-        ],
+        ("court_id", "basis_number", "debtor_id_number", "case_id", "batch_id"),
+        [(court_id, j.basis_number, j.debtor.id_number, case_ids[j.case_number], batch_id) for j in fresh],
     )
     now = timezone.now()
     name = actor_name(actor)
+    actor_id = actor.pk if actor is not None else None
     legal_basis = str(rules.LEGAL_BASIS["open"])
+    # The detail as json.dumps writes it, without a dict and an encoder per row: the amount is a Decimal's digits
+    # and the currency one of the codes, neither needs escaping.
     _audit(
         [
             (
                 case_ids[j.case_number],
                 now,
-                actor.pk if actor is not None else None,
+                actor_id,
                 name,
                 "open",
                 "",
-                CaseState.JUDGMENT.value,
+                state,
                 "",
                 legal_basis,
-                json.dumps(
-                    {"amount_due": str(j.amount_due), "currency": j.currency, "intake_batch": batch.pk, "line": j.line}
-                ),
+                f'{{"amount_due": "{j.amount_due}", "currency": "{j.currency}", '
+                f'"intake_batch": {batch_id}, "line": {j.line}}}',
             )
             for j in fresh
         ]
