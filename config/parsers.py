@@ -20,7 +20,7 @@ class JSONParserRefusingDeepNesting(JSONParser):
             body = stream.read() if stream is not None else b""
             return orjson.loads(body if encoding.lower().replace("-", "") == "utf8" else body.decode(encoding))
         except orjson.JSONDecodeError as exc:
-            if str(exc).startswith("Recursion limit"):
+            if "depth limit" in str(exc) or "ecursion limit" in str(exc):  # orjson's words for too deep
                 raise ParseError(_("JSON parse error: the body is nested too deeply.")) from None
             raise ParseError(f"JSON parse error - {exc}") from None  # DRF's words
         except (UnicodeDecodeError, LookupError) as exc:
