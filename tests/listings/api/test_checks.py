@@ -353,3 +353,38 @@ def test_outside_a_transaction_the_record_commits_without_waiting_for_the_disk_a
     with connection.cursor() as cursor:
         cursor.execute("SHOW synchronous_commit")
         assert cursor.fetchone()[0] == "on"  # the setting lasted only as long as the check's own transaction
+
+
+def test_a_well_formed_check_with_a_remembered_key_is_answered_as_the_view_answers_it(carrier, walk, monkeypatch):
+    from listings.api import carriers
+
+    number = walk.restricted().debtor.id_number
+    by_view = check(carrier, number)  # the key is looked up and verified by CheckView, then remembered
+
+    def no_view(request):
+        raise AssertionError("the well-formed check went to CheckView")
+
+    monkeypatch.setattr(carriers, "_check_view", no_view)
+    fast = check(carrier, number)
+    assert fast.status_code == by_view.status_code == 200
+    first, second = by_view.json(), fast.json()
+    assert first.pop("checked_at")[:10] == second.pop("checked_at")[:10]
+    assert first == second
+    assert first["restricted"] is True
+    for header in ("Content-Type", "Allow", "Vary"):
+        assert fast[header] == by_view[header], header
+    assert CarrierCheck.objects.count() == 2  # both recorded
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"id_number": "110101199003071"}, {"id_number": "11010119900307109X", "category": "star_hotel"}, [], "x"],
+)
+def test_what_the_fast_path_cannot_answer_goes_to_the_view_and_its_errors(carrier, carrier_key, payload):
+    from listings.models import CarrierKey as Key
+
+    Key.objects.filter(pk=carrier_key[0].pk).update(categories=["air_travel"])
+    assert check(carrier, "11010119900307109X").status_code == 200  # remembered, with its one category
+    response = carrier.post("/api/v1/checks/", payload, format="json")
+    assert response.status_code in (400, 403)
+    assert response.json()  # DRF's error body, naming what to fix
