@@ -28,6 +28,7 @@ from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
@@ -64,15 +65,16 @@ CARRIER_CHECKS = Counter(
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 CATEGORIES = frozenset(RestrictionCategory.values)
 ANSWERS = {True: "restricted", False: "not_restricted", None: "invalid"}
+STATIC_PREFIX = "/" + settings.STATIC_URL.lstrip("/")
 
 
 def route_of(request) -> str:
     """The name of the URL pattern that answered (`listings:search`, `admin:index`), its pattern if it has no name,
-    or `unmatched` (a 404 no pattern matched): never the path, which carries case numbers and whatever a client
-    makes up."""
+    `static` (a file WhiteNoise served before any pattern was tried) or `unmatched` (a 404 no pattern matched):
+    never the path, which carries case numbers and whatever a client makes up."""
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return "unmatched"
+        return "static" if request.path_info.startswith(STATIC_PREFIX) else "unmatched"
     return match.view_name if match.url_name else match.route
 
 
@@ -245,6 +247,7 @@ def _authorised(request) -> bool:
     )
 
 
+@csrf_exempt  # it changes nothing; exempt, a POST without the token meets the same 404 as for no page at all
 @never_cache
 def metrics(request):
     if not _authorised(request):

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -89,9 +90,11 @@ def test_the_right_token_reads_the_prometheus_text_format(client, token):
     } <= names
 
 
-def test_only_get_is_answered(client, token):
+def test_only_get_is_answered_and_a_post_without_the_token_is_the_same_404(token):
+    client = Client(enforce_csrf_checks=True)
     assert client.post(URL, HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 405
-    assert client.post(URL).status_code == 404  # without the token the page does not exist
+    assert client.post(URL).status_code == 404  # not the CSRF check's 403, which would say the page exists
+    assert client.post("/no-such-page").status_code == 404
 
 
 def test_a_superuser_signed_in_reads_it_and_other_staff_do_not(client, settings, superuser, clerk):
