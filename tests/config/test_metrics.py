@@ -6,12 +6,14 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
@@ -19,6 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from config.schedule import DAILY_JOBS
 from enforcement.models import JobRun, OutboxMessage
 from enforcement.services.outbox import outbox_email
+from listings.models import FeedEvent
 from tests.factories import PersonFactory
 from tests.listings.api.conftest import client_with, issue_key
 
@@ -216,7 +219,38 @@ def test_the_feed_shows_its_newest_event(client, token, walk):
     assert value(samples, "registry_feed_lag_seconds") == 0  # nothing is held back
 
 
-def test_the_outbox_shows_its_backlog_and_dead_letters(client, token, django_capture_on_commit_callbacks):
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_event_an_older_transaction_holds_back_shows_as_feed_lag_until_it_ends(client, token, walk):
+    holding, release, errors = threading.Event(), threading.Event(), []
+
+    def older_transaction():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT pg_current_xact_id()")  # takes a transaction id, as a writer does
+                holding.set()
+                assert release.wait(30)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=older_transaction)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        walk.restricted()  # its events commit, with transaction ids after the one still running
+        FeedEvent.objects.update(at=timezone.now() - datetime.timedelta(minutes=2))
+        held = value(scrape(client), "registry_feed_lag_seconds")
+    finally:
+        release.set()
+        thread.join(30)
+    assert not errors
+    assert 110 < held < 300
+    assert value(scrape(client), "registry_feed_lag_seconds") == 0
+
+
+def test_the_outbox_shows_its_backlog_and_dead_letters(client, token):
     outbox_email(to="a@example.com", subject="s", body="b")
     overdue = outbox_email(to="b@example.com", subject="s", body="b")
     dead = outbox_email(to="c@example.com", subject="s", body="b")
