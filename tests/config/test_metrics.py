@@ -18,6 +18,7 @@ from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from config import metrics as metrics_module
 from config.schedule import DAILY_JOBS
 from enforcement.models import JobRun, OutboxMessage
 from enforcement.services.outbox import outbox_email
@@ -272,6 +273,18 @@ def test_each_dependency_health_checks_has_a_gauge(client, token, settings):
     samples = scrape(client)
     assert value(samples, "registry_dependency_up", dependency="broker") == 0
     assert value(samples, "registry_dependency_up", dependency="database") == 1
+
+
+def test_a_part_that_fails_is_left_out_and_the_rest_still_answers(client, token, monkeypatch, caplog):
+    def broken():
+        raise RuntimeError("the feed's table is locked")
+
+    monkeypatch.setattr(metrics_module, "feed_metrics", broken)
+    samples = scrape(client)
+    assert value(samples, "registry_dependency_up", dependency="database") == 1
+    assert ("registry_outbox_pending", frozenset()) in samples
+    assert not any(name.startswith("registry_feed_") for name, _labels in samples)
+    assert "metrics: broken failed" in caplog.text
 
 
 def test_a_scrape_costs_the_same_few_queries_however_many_rows(client, token, walk, django_assert_max_num_queries):
