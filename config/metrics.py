@@ -21,6 +21,7 @@ does not exist, whether they sent no token or a wrong one; with METRICS_TOKEN un
 import collections
 import hmac
 import logging
+import os
 import time
 
 from django.conf import settings
@@ -43,6 +44,11 @@ from listings.feed import BOUND_SQL
 from listings.models import FeedEvent
 
 logger = logging.getLogger(__name__)
+
+# prometheus-client writes the counts of multiprocess mode there from the first request on: a directory that does
+# not exist would fail every request, so it is made (emptying it at each start is the operator's, see the README).
+if settings.PROMETHEUS_MULTIPROC_DIR:
+    os.makedirs(settings.PROMETHEUS_MULTIPROC_DIR, exist_ok=True)
 
 # The metrics this process counts. In multiprocess mode prometheus-client keeps their values in files and this
 # registry is not read: the scrape reads the files (see `scrape`).

@@ -176,12 +176,13 @@ def test_counts_of_several_worker_processes_add_up(client, token, settings, tmp_
         "metrics.CARRIER_CHECKS.labels('air_travel', 'restricted').inc(2)\n"
         "metrics.REQUEST_SECONDS.labels('health', 'GET', '2xx').observe(0.02)\n"
     )
-    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    directory = tmp_path / "metrics"  # not there yet: the first process makes it
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory), "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     for _ in range(2):
         subprocess.run(  # noqa: S603 - this interpreter, a fixed script
             [sys.executable, "-c", child], env=env, cwd=settings.BASE_DIR, check=True, timeout=120
         )
-    settings.PROMETHEUS_MULTIPROC_DIR = str(tmp_path)
+    settings.PROMETHEUS_MULTIPROC_DIR = str(directory)
     samples = scrape(client)
     assert value(samples, "registry_carrier_checks_total", category="air_travel", answer="restricted") == 4
     assert (
