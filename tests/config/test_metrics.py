@@ -218,7 +218,9 @@ def test_the_feed_shows_its_newest_event(client, token, walk):
     samples = scrape(client)
     assert value(samples, "registry_feed_last_event_id") > 0
     assert 0 <= value(samples, "registry_feed_newest_event_age_seconds") < 60
-    assert value(samples, "registry_feed_lag_seconds") == 0  # nothing is held back
+    # Held back only while the writing transaction is open: on PostgreSQL this test's own (its events are not
+    # committed); the lag of committed events is the PostgreSQL test below.
+    assert 0 <= value(samples, "registry_feed_lag_seconds") < 60
 
 
 @pytest.mark.postgres
