@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.admin_site import StaffAdminSite
 from config.health import health
+from config.metrics import metrics
 
 # Staff sign in with a password and a TOTP code: the admin site refuses a session whose second factor is not
 # verified (django-otp's documented way of protecting the default site), and opens on the work dashboard.
@@ -16,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", health, name="health"),
+    path("metrics", metrics, name="metrics"),
     path("api/", include("config.api")),
     path("", include("appeals.urls")),
     path("", include("listings.urls")),

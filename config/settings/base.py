@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: times the whole request and counts it, an error page included (GET /metrics).
+    "config.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SiteCSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
@@ -172,6 +174,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 # A daily job whose last success is older than this makes the health check fail.
 DAILY_RUN_MAX_AGE_HOURS = env.int("DAILY_RUN_MAX_AGE_HOURS", default=26)
+
+# --- GET /metrics (config.metrics): readable with `Authorization: Bearer <METRICS_TOKEN>` or by a signed-in
+# superuser; with no token set, no token opens it. Under gunicorn with several workers PROMETHEUS_MULTIPROC_DIR
+# names an empty directory, emptied before each start, where every worker writes its counts so that a scrape adds
+# them up (prometheus-client reads the variable itself, before the first metric is made). Unset: one process.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+PROMETHEUS_MULTIPROC_DIR = env("PROMETHEUS_MULTIPROC_DIR", default="")
 
 # --- Mail
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -6,6 +6,7 @@ import json
 from django.db import connection
 from django.utils import timezone
 
+from config import metrics
 from listings import checks
 from listings.checks import CheckResult, id_number_hmac
 from listings.models import CarrierCheck, CarrierKey
@@ -53,7 +54,7 @@ def carrier_checks_answer(
             log_sql=log_sql,
             log_params=[key.prefix, category, at, checks.SEPARATOR.join(hashes), numbers],
         )
-        return checks.answer(results, found)
+        return metrics.carrier_checks_counted(category, checks.answer(results, found))
     checks.answer(results, checks.restricting_orders(valid, category, today))
     rows = json.dumps([[h, r.restricted] for h, r in zip(hashes, results, strict=True)])
     with connection.cursor() as cursor:
@@ -62,4 +63,4 @@ def carrier_checks_answer(
             "SELECT %s, %s, json_extract(value, '$[0]'), json_extract(value, '$[1]'), %s FROM json_each(%s)",
             [key.prefix, category, connection.ops.adapt_datetimefield_value(at), rows],
         )
-    return results
+    return metrics.carrier_checks_counted(category, results)
