@@ -65,9 +65,16 @@ class RedisCacheWithLocalFallback(RedisCache):
         self._cache.get_client().ping()
 
     def _call(self, method: str, *args, **kwargs):
+        return self._guarded(
+            lambda: getattr(RedisCache, method)(self, *args, **kwargs),
+            lambda: getattr(self._local, method)(*args, **kwargs),
+        )
+
+    def _guarded(self, on_redis, on_local):
+        """`on_redis()`, or while Redis cannot be reached `on_local()` (or CacheUnavailable if refused)."""
         if not self.is_down:
             try:
-                result = getattr(RedisCache, method)(self, *args, **kwargs)
+                result = on_redis()
             except OUTAGE as exc:
                 self._went_down(exc)
             else:
@@ -75,7 +82,7 @@ class RedisCacheWithLocalFallback(RedisCache):
                 return result
         if _refuse_on_outage.get():
             raise CacheUnavailable
-        return getattr(self._local, method)(*args, **kwargs)
+        return on_local()
 
     def _went_down(self, exc: Exception) -> None:
         with self._lock:
@@ -119,22 +126,27 @@ class RedisCacheWithLocalFallback(RedisCache):
     def incr(self, *args, **kwargs):
         return self._call("incr", *args, **kwargs)
 
+    def set_many(self, *args, **kwargs):
+        return self._call("set_many", *args, **kwargs)
+
+    def delete_many(self, *args, **kwargs):
+        return self._call("delete_many", *args, **kwargs)
+
+    def clear(self):
+        return self._call("clear")
+
     def count(self, key: str, timeout: int) -> int:
         """Add one to the counter `key` (kept `timeout` seconds from its first count) and return it: INCR and
         EXPIRE NX in one round trip, where Django's add-then-incr costs three (add, exists, incr)."""
-        if not self.is_down:
-            try:
-                name = self.make_and_validate_key(key)
-                pipe = self._counting_client().pipeline(transaction=False)
-                value, _ = pipe.incr(name).expire(name, timeout, nx=True).execute()
-            except OUTAGE as exc:
-                self._went_down(exc)
-            else:
-                self._came_back()
-                return value
-        if _refuse_on_outage.get():
-            raise CacheUnavailable
-        return count(self._local, key, timeout)
+
+        def on_redis() -> int:
+            name = self.make_and_validate_key(key)
+            value, _ = (
+                self._counting_client().pipeline(transaction=False).incr(name).expire(name, timeout, nx=True).execute()
+            )
+            return value
+
+        return self._guarded(on_redis, lambda: count(self._local, key, timeout))
 
     def _counting_client(self):
         # Django's RedisCache makes a new client object (and its table of 170 response callbacks) on every call:
@@ -156,12 +168,3 @@ def count(cache, key: str, timeout: int) -> int:
     except ValueError:  # expired between the two calls
         cache.add(key, 1, timeout)
         return 1
-
-    def set_many(self, *args, **kwargs):
-        return self._call("set_many", *args, **kwargs)
-
-    def delete_many(self, *args, **kwargs):
-        return self._call("delete_many", *args, **kwargs)
-
-    def clear(self):
-        return self._call("clear")

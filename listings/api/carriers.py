@@ -57,11 +57,10 @@ MAX_REMEMBERED = 10_000
 
 def carrier_of(key: str) -> CarrierKey:
     """The usable key `key` names, or CarrierKey.DoesNotExist (unknown, wrong secret, or revoked)."""
-    digest = hashlib.sha256(key.encode()).digest()
-    now = time.time()
-    known = _verified.get(digest)
-    if known is not None and known[1] > now:
-        return known[0]
+    known = _remembered(key)
+    if known is not None:
+        return known
+    digest, now = hashlib.sha256(key.encode()).digest(), time.time()
     carrier = CarrierKey.objects.get_from_key(key)
     seconds = settings.CARRIER_KEY_CACHE_SECONDS
     if seconds > 0:
@@ -69,6 +68,12 @@ def carrier_of(key: str) -> CarrierKey:
             _verified.clear()
         _verified[digest] = (carrier, now + seconds)
     return carrier
+
+
+def _remembered(key: str) -> CarrierKey | None:
+    """The key as this worker verified it, if it did within CARRIER_KEY_CACHE_SECONDS."""
+    known = _verified.get(hashlib.sha256(key.encode()).digest())
+    return known[0] if known is not None and known[1] > time.time() else None
 
 
 def forget_carrier_keys() -> None:
@@ -329,10 +334,8 @@ def _remembered_carrier(request) -> CarrierKey | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header.startswith("Api-Key "):
         return None
-    known = _verified.get(hashlib.sha256(header[8:].strip().encode()).digest())
-    if known is None or known[1] <= time.time() or known[0].has_expired:
-        return None
-    return known[0]
+    carrier = _remembered(header[8:].strip())
+    return None if carrier is None or carrier.has_expired else carrier
 
 
 _check_view = CheckView.as_view()
