@@ -21,6 +21,11 @@ from django.views.defaults import server_error as django_server_error
 RETRY_AFTER_SECONDS = 30
 
 
+class Unavailable(Exception):
+    """A dependency this request needs cannot be reached just now (say, a check that can be neither recorded nor
+    spooled): answered 503 with Retry-After and the exception's message, like an unreachable database."""
+
+
 def bad_request(request, exception, *args, **kwargs):
     """A request Django refuses before any view runs (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields,
     a malformed multipart body): JSON under /api/, saying what was wrong where that is safe to say."""
@@ -53,9 +58,11 @@ def page_not_found(request, exception, *args, **kwargs):
 
 def server_error(request, *args, **kwargs):
     exc = sys.exc_info()[1]
-    if not isinstance(exc, (OperationalError, InterfaceError)):
+    if not isinstance(exc, (OperationalError, InterfaceError, Unavailable)):
         return django_server_error(request, *args, **kwargs)
     message = _("The registry is briefly unavailable. Please try again in a minute.")
+    if isinstance(exc, Unavailable):
+        message = str(exc)
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=503)
     else:

@@ -1,5 +1,5 @@
-"""GET /health/: is the database answering, the broker, the shared cache, and how old is the last successful
-daily run?
+"""GET /health/: is the database answering, the broker, the shared cache, each replica (if any, with its lag),
+and how old is the last successful daily run?
 
 200 when all is well, 503 when something is not, with a JSON body saying which. Meant for a load balancer or
 monitoring; it reveals nothing about cases.
@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu import Connection
 
+from config import replicas
 from config.schedule import DAILY_JOBS
 from enforcement.models import JobRun
 
@@ -75,10 +76,19 @@ def _daily_run() -> dict:
     return {"ok": ok, "max_age_hours": settings.DAILY_RUN_MAX_AGE_HOURS, "jobs": jobs}
 
 
+def _replicas() -> dict:
+    """Each replica (DATABASE_REPLICA_URLS): reachable, and its replay lag within REPLICA_MAX_LAG_SECONDS. One
+    that is not is skipped (the primary answers its reads), but the operators must know."""
+    found = replicas.status()
+    return {"ok": all(r["ok"] for r in found.values()), "max_lag_seconds": settings.REPLICA_MAX_LAG_SECONDS, **found}
+
+
 @never_cache
 @require_GET
 def health(request):
     report = {"database": _database(), "broker": _broker(), "cache": _cache()}
+    if replicas.aliases():
+        report["replicas"] = _replicas()
     report["daily_run"] = _daily_run() if report["database"]["ok"] else {"ok": False, "error": "no database"}
     healthy = all(part["ok"] for part in report.values())
     report["status"] = "ok" if healthy else "failing"

@@ -35,13 +35,14 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from config import health
+from config import health, replicas
 from config.schedule import DAILY_JOBS
 from enforcement import selectors as enforcement_selectors
 from enforcement.models import JobRun, OutboxMessage
 from enforcement.rules import RestrictionCategory
 from listings.feed import BOUND_SQL
 from listings.models import FeedEvent
+from listings.services import check_records
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +219,32 @@ def dependency_metrics(database_ok: bool):
     return [up]
 
 
+def replica_metrics():
+    """Each replica's replay lag, and whether it is read (reachable, within the bound): asked as /health/ asks."""
+    lag = GaugeMetricFamily(
+        "registry_replica_lag_seconds", "Replay lag of each replica (config.replicas), seconds.", labels=["replica"]
+    )
+    up = GaugeMetricFamily(
+        "registry_replica_up",
+        "1 if the replica answers with its lag within REPLICA_MAX_LAG_SECONDS.",
+        labels=["replica"],
+    )
+    for alias, state in replicas.status().items():
+        up.add_metric([alias], int(state["ok"]))
+        if state["lag_seconds"] is not None:
+            lag.add_metric([alias], state["lag_seconds"])
+    return [lag, up]
+
+
+def check_spool_metrics():
+    """Carrier checks answered by a replica while the primary was down, not yet recorded on it (this machine)."""
+    waiting = GaugeMetricFamily(
+        "registry_check_spool_files", "Files of carrier checks waiting in this machine's spool for the primary."
+    )
+    waiting.add_metric([], check_records.spool_status()["files"])
+    return [waiting]
+
+
 class ScrapeTimeCollector:
     """The figures read from the database on each scrape. A part that fails is left out (and logged), never a 500:
     with the database down, `registry_dependency_up{dependency="database"}` still says so."""
@@ -225,6 +252,9 @@ class ScrapeTimeCollector:
     def collect(self):
         database_ok = health._database()["ok"]
         yield from dependency_metrics(database_ok)
+        yield from check_spool_metrics()
+        if replicas.aliases():
+            yield from replica_metrics()
         if not database_ok:
             return
         for part in (feed_metrics, outbox_metrics, job_metrics):

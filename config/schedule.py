@@ -26,6 +26,9 @@ DAILY_JOBS = {
 FREQUENT_JOBS = {
     # The outbox's safety net: messages whose nudge found the broker down, and retries after back-off.
     "enforcement.tasks.outbox_relay": 30,
+    # Carrier checks a replica answered while the primary was down, recorded once it is back (on this machine;
+    # each web process flushes its own machine's spool too).
+    "listings.tasks.check_spool_flush": 60,
 }
 
 CELERY_BEAT_SCHEDULE = {

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.translation import gettext as _
 
 from enforcement import identity
@@ -118,13 +118,21 @@ def _sql(many: int | None) -> str:
 
 
 def restricting_orders(
-    numbers: list[str], category: str, today: datetime.date, *, log_sql: str = "", log_params: list | None = None
+    numbers: list[str],
+    category: str,
+    today: datetime.date,
+    *,
+    log_sql: str = "",
+    log_params: list | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> dict[str, list[OrderRef]]:
     """For each of `numbers` (already cleaned) that is restricted in `category` today, the orders that
-    restrict it, oldest first. Numbers not restricted are absent. One query whatever the number of numbers.
+    restrict it, oldest first. Numbers not restricted are absent. One query whatever the number of numbers,
+    on the database `using` (a replica: `config.replicas`).
 
     On PostgreSQL `log_sql` (an INSERT reading the CTE `hits`) rides along in the same statement: the answer
-    and its record cost one round trip (see `listings.services.checks`)."""
+    and its record cost one round trip (see `listings.services.checks`); only on the primary."""
+    connection = connections[using]
     unique = list(dict.fromkeys(numbers))
     bit = _category_bit(category)
     day = connection.ops.adapt_datefield_value(today)

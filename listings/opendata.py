@@ -23,10 +23,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.replicas import read_alias
 from enforcement.csvcells import FORMULA_LEADS, neutralise
 from enforcement.fields import ChoiceSetField
 from listings.selectors import PUBLIC_COLUMNS, public_listings, public_rows, public_values
@@ -195,6 +196,7 @@ def public_row_batches(today: datetime.date, size: int) -> Iterator[list[dict]]:
     remembered per value: 64 and 4,096 of them).
     Elsewhere the ORM reads them in chunks."""
     query = public_listings(today).order_by("pk").values_list(*PUBLIC_COLUMNS.values())
+    connection = connections[read_alias()]  # the primary, or a replica (config.replicas)
     if connection.vendor != "postgresql":
         rows = query.iterator(chunk_size=size)
         while batch := list(itertools.islice(rows, size)):

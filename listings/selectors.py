@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db import connection, connections
+from django.db import connections
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from config.replicas import read_alias
 from enforcement import identity, rules, workdays
 from enforcement.models import CaseState, Party, ResponsiblePerson
 from enforcement.rules import Ground, RestrictionCategory
@@ -267,10 +268,9 @@ def public_entries(ids: list[int], *, today: datetime.date | None = None) -> lis
     if not ids:
         return []
     today = today or timezone.localdate()
-    if connection.vendor == "postgresql":
-        compiled = _compiled.get(connection.alias) or _compiled.setdefault(
-            connection.alias, _Compiled(connection.alias)
-        )
+    alias = read_alias()  # the primary, or the replica this request reads (config.replicas)
+    if connections[alias].vendor == "postgresql":
+        compiled = _compiled.get(alias) or _compiled.setdefault(alias, _Compiled(alias))
         rows = compiled.rows(ids, today)
     else:  # elsewhere `__any` is an IN list whose length varies: let the ORM compile it each time
         fields = list(PUBLIC_COLUMNS.values())

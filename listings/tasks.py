@@ -4,9 +4,10 @@ import logging
 
 from celery import shared_task
 
+from config import replicas
 from enforcement.jobs import JOB_OPTIONS, recorded
 from listings import opendata
-from listings.services import sweeps, violations
+from listings.services import check_records, sweeps, violations
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,8 @@ def end_sanctions_of_ended_cases() -> dict[str, int]:
 @recorded
 def open_data_export() -> dict[str, int]:
     """Regenerate today's open-data files (idempotent: a second run rewrites the same files)."""
-    paths = opendata.export()
+    with replicas.reading():  # a read of the whole list: a replica's work where there is one
+        paths = opendata.export()
     logger.info("open data written: %s", ", ".join(str(p) for p in paths.values()))
     return {"files": len(paths)}
 
@@ -46,3 +48,9 @@ def open_data_export() -> dict[str, int]:
 def report_list_violations() -> dict[str, int]:
     """Check the list's invariants and mail each court's staff the breaches in their courts (once per set)."""
     return violations.violations_report()
+
+
+@shared_task(ignore_result=True, soft_time_limit=5 * 60, time_limit=6 * 60)
+def check_spool_flush() -> int:
+    """Record on the primary the carrier checks this machine spooled while it was down (exactly once)."""
+    return check_records.check_spool_flush()

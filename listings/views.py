@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.ratelimits import client_usage
+from config.replicas import replica_reads
 from enforcement import identity
 from enforcement.rules import Ground
 from listings import opendata, probes, stats
@@ -64,6 +65,7 @@ def _search(data: dict, **paging):
     )
 
 
+@replica_reads
 @sensitive_post_parameters("id_number")
 @require_http_methods(["GET", "POST"])
 def home(request):
@@ -112,6 +114,7 @@ def _home(request):
     return render(request, "listings/home.html", context)
 
 
+@replica_reads
 @require_GET
 def entry(request, pk: int):
     if _limited(request, "page", settings.PUBLIC_PAGE_RATE):
@@ -123,6 +126,7 @@ def entry(request, pk: int):
     return render(request, "listings/entry.html", {"entry": found})
 
 
+@replica_reads
 @require_GET
 def statistics(request):
     figures = stats.current()
@@ -161,6 +165,7 @@ def statistics(request):
     return render(request, "listings/statistics.html", {"stats": figures, "charts": charts, "rows": rows})
 
 
+@replica_reads
 @require_GET
 def open_data(request):
     return render(
@@ -170,6 +175,7 @@ def open_data(request):
     )
 
 
+@replica_reads
 @require_GET
 def open_data_file(request, fmt: str):
     path = opendata.latest_files().get(fmt)

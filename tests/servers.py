@@ -136,3 +136,22 @@ class PrivatePostgres:
 
     def stop(self, *, missing_ok: bool = False) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=not missing_ok)
+
+
+class PrivateStandby(PrivatePostgres):
+    """A hot standby of `primary` (pg_basebackup -R: it streams the primary's WAL and answers reads), on a port
+    of its own, in a folder of its own."""
+
+    def __init__(self, folder: Path, primary: PrivatePostgres):
+        super().__init__(folder)
+        self.primary = primary
+
+    def create(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._run(
+            "pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres",
+            "-D", str(self.data), "-R", "-X", "stream", "-c", "fast",
+        )  # fmt: skip
+        self.start()

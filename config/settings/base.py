@@ -7,6 +7,7 @@ for secrets and refuses to start without them; `test` is `local` plus what tests
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from config.schedule import CELERY_BEAT_SCHEDULE as BEAT_SCHEDULE
 
@@ -81,9 +82,23 @@ TEMPLATES = [
 ]
 
 
-def database_from_env(default: str | None) -> dict:
-    """DATABASE_URL -> Django's DATABASES entry, with the options each engine needs here."""
-    config = env.db_url("DATABASE_URL", default=default) if default else env.db_url("DATABASE_URL")
+def databases_from_env(default: str | None) -> dict:
+    """DATABASES: the primary (DATABASE_URL, else `default`), and a `replica_N` alias for each URL of
+    DATABASE_REPLICA_URLS (PostgreSQL hot standbys of it, comma-separated; none by default), which
+    `config.replicas` sends the public reads and the carriers' checks to."""
+    primary = env.db_url("DATABASE_URL", default=default) if default else env.db_url("DATABASE_URL")
+    databases = {"default": database_options(primary)}
+    for n, url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+        replica = database_options(env.db_url_config(url))
+        if replica["ENGINE"] != primary["ENGINE"] or "sqlite" in replica["ENGINE"]:
+            raise ImproperlyConfigured("DATABASE_REPLICA_URLS are PostgreSQL standbys of the DATABASE_URL primary.")
+        # A test run reads the test database through the alias (Django creates no test database for it).
+        databases[f"replica_{n}"] = {**replica, "TEST": {"MIRROR": "default"}}
+    return databases
+
+
+def database_options(config: dict) -> dict:
+    """A DATABASES entry with the options each engine needs here."""
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # IMMEDIATE takes the write lock when a transaction starts, so two requests acting on the same case
         # queue instead of failing half-way; WAL lets readers go on meanwhile.
@@ -104,11 +119,21 @@ def database_from_env(default: str | None) -> dict:
         options["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", default=True)
         threshold = env("DB_PREPARE_THRESHOLD", default="5")
         options["prepare_threshold"] = None if threshold.lower() in ("off", "none", "") else int(threshold)
+        # A database that does not answer fails in seconds (a 503, or a replica skipped), never hangs a worker.
+        options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
     config["ATOMIC_REQUESTS"] = False
     return config
 
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Replicas (config.replicas): a replica is read while its replay lag is at most REPLICA_MAX_LAG_SECONDS, measured
+# by each process at most every REPLICA_CHECK_SECONDS; once the primary fails to answer, replica-eligible reads
+# skip it for PRIMARY_DOWN_SECONDS.
+DATABASE_ROUTERS = ["config.replicas.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=10.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=2.0)
+PRIMARY_DOWN_SECONDS = env.float("PRIMARY_DOWN_SECONDS", default=5.0)
 
 # --- Staff login: password (validated) + a TOTP code (django-otp, required by the admin site), a lockout after
 # repeated failures (django-axes, per username), and sessions that end after a spell of inactivity.
@@ -278,6 +303,9 @@ CARRIER_CHECK_HASH_KEY = env("CARRIER_CHECK_HASH_KEY", default="")
 
 # --- Open data: files regenerated daily, served from here.
 OPEN_DATA_ROOT = env.path("OPEN_DATA_ROOT", default=str(BASE_DIR / "var" / "open-data"))
+# Carrier checks answered by a replica while the primary is down are recorded here, one file per request, until
+# the primary answers again (listings.services.check_records). Local to each web machine; keep it on its disk.
+CHECK_SPOOL_DIR = env.path("CHECK_SPOOL_DIR", default=str(BASE_DIR / "var" / "check-spool"))
 
 LOGGING = {
     "version": 1,

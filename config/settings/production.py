@@ -3,13 +3,13 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import cache_from_env, database_from_env, env
+from .base import cache_from_env, databases_from_env, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-DATABASES = {"default": database_from_env(None)}
+DATABASES = databases_from_env(None)
 # Shared by every web worker (rate limits, statistics): Redis, e.g. redis://127.0.0.1:6379/1.
 CACHES = {"default": cache_from_env(None)}
 # Required: a production server without a broker would run every task inside the web request. An explicit empty

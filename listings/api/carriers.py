@@ -36,6 +36,7 @@ from rest_framework_api_key.permissions import KeyParser
 
 from config.ratelimits import usage
 from config.renderers import dumps
+from config.replicas import ReplicaReadsView, replica_reads
 from enforcement.rules import RestrictionCategory
 from listings import checks, feed
 from listings.models import CarrierKey, FeedEvent
@@ -281,7 +282,9 @@ def _order_dicts(orders) -> list[dict]:
 # --- the endpoints -----------------------------------------------------------------------------------------------
 
 
-class CheckView(CarrierView):
+class CheckView(ReplicaReadsView, CarrierView):
+    replica_retry_methods = ("POST",)  # a check changes nothing but its record, which is never lost
+
     @extend_schema(
         operation_id="carrier_check",
         summary="Is this person restricted in this category today?",
@@ -343,6 +346,7 @@ ALLOW = ", ".join(CheckView().allowed_methods)
 
 
 @csrf_exempt
+@replica_reads(retry_methods=("POST",))
 def check(request):
     """`POST /api/v1/checks/`: a well-formed check with a key this worker verified lately is answered here, at
     the cost of its lookup: the key from memory, one rate count, the body parsed and validated by the view's own
@@ -373,7 +377,9 @@ check.cls = CheckView  # the schema (drf-spectacular) and the permission sweep r
 check.initkwargs = {}
 
 
-class BatchCheckView(CarrierView):
+class BatchCheckView(ReplicaReadsView, CarrierView):
+    replica_retry_methods = ("POST",)
+
     @extend_schema(
         operation_id="carrier_check_batch",
         summary="Check up to 1,000 ID numbers in one category",

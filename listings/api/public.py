@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from config.cache import RETRY_AFTER_SECONDS, CacheUnavailable, refused_on_outage
 from config.ratelimits import client_usage
+from config.replicas import ReplicaReadsView
 from enforcement.casenumbers import normalise_case_number
 from enforcement.models import Court, Party, Province
 from enforcement.rules import Ground, RestrictionCategory
@@ -104,7 +105,7 @@ RATE_LIMITED = OpenApiResponse(ERROR, description="Too many requests from this a
 UNAVAILABLE = OpenApiResponse(ERROR, description="The rate limit's shared counts are unreachable; see Retry-After.")
 
 
-class PublicView(APIView):
+class PublicView(ReplicaReadsView, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [PublicRateThrottle]

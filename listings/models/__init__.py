@@ -3,7 +3,7 @@
 carriers' checks read (`restriction_index`), and the admin page of the list's rules broken (`breaches`, no table)."""
 
 from listings.models.breaches import ListRuleBreach
-from listings.models.carriers import CarrierCheck, CarrierKey
+from listings.models.carriers import CarrierCheck, CarrierKey, SpooledCheckBatch
 from listings.models.decisions import (
     PUBLIC,
     DecisionRecord,
@@ -28,5 +28,6 @@ __all__ = [
     "RestrictionIndexEntry",
     "RestrictionOrder",
     "RestrictionSubject",
+    "SpooledCheckBatch",
     "TemporaryLift",
 ]

@@ -87,3 +87,21 @@ class CarrierCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_id} {self.category} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SpooledCheckBatch(models.Model):
+    """A spool file of checks recorded on the primary (`listings.services.check_records`): inserted in the same
+    transaction as the file's checks, so a file flushed twice (a crash between the commit and its deletion, or
+    two processes flushing at once) records its checks once."""
+
+    id = models.UUIDField(primary_key=True)
+    checks = models.PositiveIntegerField(_("checks"))
+    spooled_at = models.DateTimeField(_("spooled at"), help_text=_("When a replica answered them."))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("spooled check batch")
+        verbose_name_plural = _("spooled check batches")
+
+    def __str__(self) -> str:
+        return str(self.id)

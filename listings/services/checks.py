@@ -3,13 +3,14 @@
 import datetime
 import json
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.utils import timezone
 
-from config import metrics
+from config import metrics, replicas
 from listings import checks
 from listings.checks import CheckResult, id_number_hmac
 from listings.models import CarrierCheck, CarrierKey
+from listings.services import check_records
 
 TABLE = CarrierCheck._meta.db_table
 
@@ -35,8 +36,10 @@ def carrier_checks_answer(
     """Answer each of `id_numbers` in `category` (in order, duplicates answered each time) and record every
     answer (key, category, HMAC of the number, answer, time) for accountability.
 
-    On PostgreSQL the answer and its record are one statement (a data-modifying CTE), so recording costs no
-    extra round trip and no wait for the disk; elsewhere a second statement inserts the rows from one JSON array.
+    On the primary (PostgreSQL) the answer and its record are one statement (a data-modifying CTE), so recording
+    costs no extra round trip and no wait for the disk. On a replica (`config.replicas`) the answer is read there
+    and recorded on the primary by `check_records`, which spools it while the primary is down. On SQLite a
+    second statement inserts the rows from one JSON array.
     """
     at = at or timezone.now()
     results = checks.cleaned(id_numbers)
@@ -44,6 +47,14 @@ def carrier_checks_answer(
     today = timezone.localdate(at)
     secret = checks.hmac_key()
     hashes = [id_number_hmac(r.id_number, key=secret) for r in results]
+    alias = replicas.read_alias()
+    if alias != DEFAULT_DB_ALIAS:
+        checks.answer(results, checks.restricting_orders(valid, category, today, using=alias))
+        answers = [r.restricted for r in results]
+        check_records.checks_record(
+            check_records.Checks(key=key.prefix, category=category, at=at, hashes=hashes, answers=answers)
+        )
+        return metrics.carrier_checks_counted(category, results)
     if connection.vendor == "postgresql":
         numbers = checks.SEPARATOR.join(r.id_number if r.restricted is not None else "" for r in results)
         log_sql = LOG_SQL.format(async_commit="" if connection.in_atomic_block else ASYNC_COMMIT)
@@ -54,6 +65,7 @@ def carrier_checks_answer(
             log_sql=log_sql,
             log_params=[key.prefix, category, at, checks.SEPARATOR.join(hashes), numbers],
         )
+        check_records.flush_soon()  # the primary answers: what a replica answered while it was down follows
         return metrics.carrier_checks_counted(category, checks.answer(results, found))
     checks.answer(results, checks.restricting_orders(valid, category, today))
     rows = json.dumps([[h, r.restricted] for h, r in zip(hashes, results, strict=True)])
