@@ -62,6 +62,7 @@ services.restriction_order_approve(
 )
 """
 WAIT = 30
+METRICS_TOKEN = "replica-test-metrics-token"
 
 
 def _manage(database_url: str, *args: str, settings: dict | None = None) -> str:
@@ -127,6 +128,7 @@ class Pair:
             "PRIMARY_DOWN_SECONDS": "2",
             "DB_CONNECT_TIMEOUT": "2",
             "CHECK_SPOOL_DIR": str(self.spool),
+            "METRICS_TOKEN": METRICS_TOKEN,
         }
 
 
@@ -190,6 +192,12 @@ def _feed(url: str, key: str, after: str = "") -> dict:
     return response.json()
 
 
+def _metrics(url: str) -> str:
+    response = requests.get(f"{url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10)
+    assert response.status_code == 200
+    return response.text
+
+
 def test_checks_and_public_pages_read_the_replica_and_staff_read_the_primary(pair, server):
     key = pair.seeded["key"]
     case_id, number = pair.seeded["waiting"][0]
@@ -227,6 +235,9 @@ def test_a_replica_lagging_past_the_bound_is_skipped_for_the_primary(pair, serve
             health = requests.get(f"{strict}/health/", timeout=10).json()
             assert health["replicas"]["ok"] is False
             assert health["replicas"]["replica_1"]["lag_seconds"] > 1.0
+            scraped = _metrics(strict)
+            assert 'registry_replica_up{replica="replica_1"} 0.0' in scraped
+            assert 'registry_replica_lag_seconds{replica="replica_1"}' in scraped
         finally:
             pair.resume()
         health = requests.get(f"{strict}/health/", timeout=10).json()  # (503: no daily run here yet)
@@ -274,6 +285,7 @@ def test_with_the_primary_stopped_carriers_get_answers_and_the_checks_are_record
         assert "unavailable" in feed.json()["detail"]
         spooled = sorted(pair.spool.glob("*.json"))
         assert len(spooled) == 21  # one file per request
+        assert "registry_check_spool_files 21.0" in _metrics(server)
     finally:
         pair.primary.start()
     # Once the primary answers, the web processes record what they spooled (checks go on meanwhile).
