@@ -8,9 +8,8 @@ event that could still appear sorts after those served, so the cursor (the last 
 one. A long transaction in this database holds the feed back until it ends. On SQLite writers are serialised,
 every xid is 0, and the order is the id's.
 
-The feed is read on the primary, never a replica (config.replicas): a standby knows the transactions still running
-only from the WAL it has replayed, and one that has taken its xid but written nothing yet is invisible there, so
-its bound could pass an event still to come.
+The feed is read on the primary, never a replica (config.replicas): pages served by databases at different replay
+positions would meet a cursor the one behind has not reached, which `was_given` refuses as made up.
 """
 
 import base64
