@@ -159,26 +159,19 @@ def server(pair):
         yield url
 
 
-def _check(url: str, key: str, number: str) -> bool:
-    response = requests.post(
-        f"{url}/api/v1/checks/",
-        json={"id_number": number, "category": "air_travel"},
-        headers={"Authorization": f"Api-Key {key}"},
-        timeout=10,
-    )
+def _post(url: str, key: str, path: str, body: dict) -> dict:
+    response = requests.post(f"{url}{path}", json=body, headers={"Authorization": f"Api-Key {key}"}, timeout=10)
     assert response.status_code == 200, response.text
-    return response.json()["restricted"]
+    return response.json()
+
+
+def _check(url: str, key: str, number: str) -> bool:
+    return _post(url, key, "/api/v1/checks/", {"id_number": number, "category": "air_travel"})["restricted"]
 
 
 def _batch(url: str, key: str, numbers: list[str]) -> list[bool]:
-    response = requests.post(
-        f"{url}/api/v1/checks/batch/",
-        json={"id_numbers": numbers, "category": "rail_high_speed"},
-        headers={"Authorization": f"Api-Key {key}"},
-        timeout=10,
-    )
-    assert response.status_code == 200, response.text
-    return [result["restricted"] for result in response.json()["results"]]
+    answer = _post(url, key, "/api/v1/checks/batch/", {"id_numbers": numbers, "category": "rail_high_speed"})
+    return [result["restricted"] for result in answer["results"]]
 
 
 def _feed(url: str, key: str, after: str = "") -> dict:
