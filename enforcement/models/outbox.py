@@ -59,6 +59,13 @@ class OutboxMessage(models.Model):
                 name="outbox_due_idx",
             ),
             models.Index(fields=["to_address"], condition=~models.Q(to_address=""), name="outbox_to_address_idx"),
+            # The dead letters (`enforcement.selectors.failed_messages`), counted at every /metrics scrape and on
+            # the dashboard: a few rows of a table that only grows, never a read of all of it.
+            models.Index(
+                fields=["failed_at"],
+                condition=models.Q(sent_at__isnull=True, failed_at__isnull=False),
+                name="outbox_failed_idx",
+            ),
         ]
 
     def __str__(self) -> str:
