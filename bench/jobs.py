@@ -132,6 +132,16 @@ def _since(table: str, last: int) -> int:
         return cursor.fetchone()[0]
 
 
+def counters() -> dict:
+    """PostgreSQL's counters (bench.run.COUNTERS), this process's own work reported first."""
+    from bench.run import COUNTERS, COUNTERS_SQL
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")  # at this statement's end: counted before the next
+        cursor.execute(COUNTERS_SQL)
+        return dict(zip(COUNTERS, (int(v) for v in cursor.fetchone()), strict=True))
+
+
 def run_day() -> dict:
     """Every sweep once, on JOB_DAY at 01:00 in Shanghai (when beat runs them), each timed."""
     import importlib
@@ -142,12 +152,14 @@ def run_day() -> dict:
         for module, name in SWEEPS:
             task = getattr(importlib.import_module(module), name)
             audit, events = _last("enforcement_auditentry"), _last("listings_feedevent")
+            before = counters()
             started = time.perf_counter()
             counts = task()
             seconds = time.perf_counter() - started
             results[name] = {
                 "counts": counts,
                 "seconds": down(seconds, 3),
+                "counters": {k: v - before[k] for k, v in counters().items()},
                 "audit_rows": _since("enforcement_auditentry", audit),
                 "feed_events": _since("listings_feedevent", events),
             }
@@ -188,6 +200,14 @@ def measure(*, sizes: list[int]) -> dict:
                 "jobs": day,
             }
         )
+    from bench.run import COUNTERS, work_per_unit
+
+    moved = [day["counters"] for run in out["runs"] for name, day in run["jobs"].items() if name in moving]
+    out["database"] = work_per_unit(
+        dict.fromkeys(COUNTERS, 0),
+        {name: sum(c[name] for c in moved) for name in COUNTERS},
+        sum(run["transitions"] for run in out["runs"]),
+    )
     # What autovacuum does after a night's sweeps in service: the rows the prime and the sweeps rewrote leave
     # dead versions at the ends of the indexes the public pages' range conditions read, and the planner walks
     # them to find those ends (measured: 10-120 ms of planning for a search or an entry page after a day of

@@ -227,6 +227,47 @@ def child(name: str, env: dict, **arguments) -> dict:
     return {**result, "seconds": down(time.monotonic() - started, 2), "peak_rss_mb": down(usage.ru_maxrss / 1024, 1)}
 
 
+# What the cluster did: WAL written (bytes, full-page images), checkpoints, buffers a backend had to write itself
+# (shared_buffers full of dirty pages), and this database's blocks read from outside shared_buffers. Cumulative
+# counters: a scenario's share is the difference around it (cluster-wide ones count only the bench on a quiet
+# machine). Backends report them every second while busy, 10 s after going idle, and at exit.
+COUNTERS_SQL = (
+    "SELECT w.wal_bytes, w.wal_fpi, b.checkpoints_timed + b.checkpoints_req, b.buffers_backend, d.blks_read, "
+    "d.blks_hit FROM pg_stat_wal w, pg_stat_bgwriter b, pg_stat_database d WHERE d.datname = current_database()"
+)
+COUNTERS = ("wal_bytes", "wal_fpi", "checkpoints", "backend_writes", "blocks_read", "blocks_hit")
+SETTLE_SECONDS = 10.5  # --smoke: 1 (its figures are not quoted)
+
+
+def database_counters(database: str) -> dict:
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/{database}", autocommit=True) as conn:
+        return dict(zip(COUNTERS, (int(v) for v in conn.execute(COUNTERS_SQL).fetchone()), strict=True))
+
+
+def database_work(before: dict, database: str, units: int) -> dict:
+    """The database's work since `before`, per unit (a request, a judgment, an entry)."""
+    # A busy backend reports its counts every second; the last second's, once idle for 10 s (PGSTAT_IDLE_INTERVAL).
+    time.sleep(SETTLE_SECONDS)
+    return work_per_unit(before, database_counters(database), units)
+
+
+def work_per_unit(before: dict, after: dict, units: int) -> dict:
+    d = {name: after[name] - before[name] for name in COUNTERS}
+    units = max(1, units)
+    touched = d["blocks_read"] + d["blocks_hit"]
+    return {
+        "units": units,
+        "wal_kb_per_unit": down(d["wal_bytes"] / 1024 / units, 2),
+        "full_page_images_per_unit": down(d["wal_fpi"] / units, 3),
+        "blocks_read_per_unit": down(d["blocks_read"] / units, 2),
+        "shared_buffer_hit_ratio": down(d["blocks_hit"] / touched, 4) if touched else None,
+        "backend_writes": d["backend_writes"],
+        "checkpoints": d["checkpoints"],
+    }
+
+
 def database_state(database: str, cases: int) -> str:
     """ "ready", "behind" (built before a migration that exists now: migrate it forward, as a deployment would,
     rather than spend an hour rebuilding ten million cases) or "missing" (absent, or of another size or shape)."""
@@ -373,8 +414,10 @@ def run(args) -> dict:
         }  # fmt: skip
         for name, requests in http.items():
             # Latency with one client at a time (service time, no queueing); throughput with the server saturated.
+            before = database_counters(database)
             result = wrk(server.url, requests, duration=duration, connections=1, threads=1)
             saturated = wrk(server.url, requests, duration=duration, connections=args.connections)
+            result["database"] = database_work(before, database, result["requests"] + saturated["requests"])
             result |= {"throughput": saturated["throughput"], "saturated_p95_ms": saturated["p95_ms"],
                        "errors": result["errors"] + saturated["errors"]}  # fmt: skip
             result["floor"] = floors.get(name)
@@ -395,11 +438,16 @@ def run(args) -> dict:
     report["scenarios"]["daily_jobs"] = child("jobs", env, sizes=[size, 2 * size])
     partial(args, report)
     # Bulk intake of judgments through the real service.
-    report["scenarios"]["bulk_intake"] = child("intake", env, rows=args.intake_rows)
+    before = database_counters(database)
+    intake = child("intake", env, rows=args.intake_rows)
+    intake["database"] = database_work(before, database, intake["rows"])
+    report["scenarios"]["bulk_intake"] = intake
     partial(args, report)
     # The open-data export, in its own process: time and peak memory.
+    before = database_counters(database)
     with tempfile.TemporaryDirectory() as folder:
         export = child("export", {**env, "OPEN_DATA_ROOT": folder})
+    export["database"] = database_work(before, database, export["rows"])
     export["rows_per_second"] = down(export["rows"] / export["export_seconds"], 1) if export["export_seconds"] else None
     report["scenarios"]["open_data_export"] = export
 
@@ -523,6 +571,19 @@ def markdown(report: dict) -> str:
                      f"{run['feed_events']:,} | {run['seconds']} | {fx(run['transitions_per_second'], 0)} | {per} | "
                      f"{run['safety_net_seconds']} |")  # fmt: skip
     lines.append("")
+    lines.append("The database's work per request (HTTP), transition (jobs), judgment (intake) or entry (export), "
+                 "from PostgreSQL's counters around each scenario (the jobs': around their sweeps, both sizes):")  # fmt: skip
+    lines.append("")
+    lines.append("| scenario | units | WAL kB | full-page images | blocks read (not in shared_buffers) | "
+                 "shared_buffers hit ratio | buffers written by backends | checkpoints |")  # fmt: skip
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for name, r in s.items():
+        if w := r.get("database"):
+            ratio = pct(w["shared_buffer_hit_ratio"]) if w["shared_buffer_hit_ratio"] is not None else ""
+            lines.append(f"| {name} | {w['units']:,} | {fx(w['wal_kb_per_unit'], 2)} | "
+                         f"{fx(w['full_page_images_per_unit'], 3)} | {fx(w['blocks_read_per_unit'], 2)} | {ratio} | "
+                         f"{w['backend_writes']:,} | {w['checkpoints']} |")  # fmt: skip
+    lines.append("")
     lines.append("| target | measured | met |")
     lines.append("|---|---|---|")
     for name, target, measured, met in verdicts(report):
@@ -583,7 +644,9 @@ def main() -> None:
     if not args.tier:
         parser.error("--tier is required")
     if args.smoke:
+        global SETTLE_SECONDS
         args.duration, args.sql_runs, args.intake_rows = 2, 30, min(args.intake_rows, 2000)
+        SETTLE_SECONDS = 1
     report = run(args)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{args.tier}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))

@@ -111,3 +111,15 @@ def test_the_carriers_index_still_agrees_with_its_rows_after_the_run(report):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "agrees with the orders in force" in result.stdout
+
+
+def test_each_scenario_reports_the_databases_work_from_its_counters(report):
+    data, markdown = report
+    for name in [*HTTP, "daily_jobs", "bulk_intake", "open_data_export"]:
+        work = data["scenarios"][name]["database"]
+        assert work["units"] > 0, name
+        assert work["shared_buffer_hit_ratio"] is None or 0 <= work["shared_buffer_hit_ratio"] <= 1, name
+    # Writes show: every check is recorded (WAL), every transition writes its row, audit row and feed events.
+    assert data["scenarios"]["check_batch"]["database"]["wal_kb_per_unit"] > 0
+    assert data["scenarios"]["daily_jobs"]["database"]["wal_kb_per_unit"] > 0
+    assert "| check_batch | " in markdown.split("full-page images")[1]
