@@ -29,16 +29,17 @@ class Captured(Exception):
         self.sql, self.params = sql, params
 
 
-def capture(call, *, match: str):
-    """The first statement containing `match` that `call()` would run: (sql, params), not executed."""
-    from django.db import connection
+def capture(call, *, match: str, using: str = "default"):
+    """The first statement containing `match` that `call()` would run on the database `using`: (sql, params), not
+    executed. (What it runs before that, it runs.)"""
+    from django.db import connections
 
     def wrapper(execute, sql, params, many, context):
         if match in sql:
             raise Captured(sql, params)
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(wrapper):
+    with connections[using].execute_wrapper(wrapper):
         try:
             call()
         except Captured as caught:
@@ -190,6 +191,42 @@ def statements(*, sample: dict) -> dict:
     return out
 
 
+def replica_statements(*, sample: dict) -> dict:
+    """With a replica configured (DATABASE_REPLICA_URLS), the SQL (and parameters, pickled) of a carrier check
+    (`check_single`: one number, `check_batch`: a batch) as the application runs it on each path: `primary`, the
+    one statement that answers and records on the primary (no replica read); `replica`, the read a replica
+    answers; `record`, the second statement that then records that answer on the primary."""
+    from django.db import DEFAULT_DB_ALIAS
+
+    from config import replicas
+    from listings.checks import INDEX
+    from listings.models import CarrierKey
+    from listings.services.check_records import TABLE
+    from listings.services.checks import carrier_checks_answer
+
+    [alias] = replicas.aliases()
+    key = CarrierKey.objects.order_by("-created").first()
+    out = {}
+    for name, numbers in (("check_single", sample["check"]), ("check_batch", sample["batch"])):
+
+        def on_primary(numbers=numbers):
+            carrier_checks_answer(key=key, category="air_travel", id_numbers=numbers)
+
+        def on_replica(numbers=numbers):
+            with replicas.reading():
+                if replicas.read_alias() != alias:
+                    raise RuntimeError(f"the replica is not read: {replicas.status()}")
+                carrier_checks_answer(key=key, category="air_travel", id_numbers=numbers)
+
+        primary = capture(on_primary, match="WITH hits")
+        read = capture(on_replica, match=INDEX, using=alias)
+        record = capture(on_replica, match=f"INSERT INTO {TABLE}", using=DEFAULT_DB_ALIAS)
+        if not record[0].startswith("INSERT"):
+            raise RuntimeError(f"not the replica path's record: {record[0][:200]}")
+        out[name] = {"primary": pickled(primary), "replica": pickled(read), "record": pickled(record)}
+    return out
+
+
 # --- in-process scenarios ------------------------------------------------------------------------------------------
 
 
@@ -220,6 +257,7 @@ TASKS = {
     "samples": samples,
     "carrier_key": carrier_key,
     "statements": statements,
+    "replica_statements": replica_statements,
     "export": export,
     "jobs": jobs,
     "intake": intake,

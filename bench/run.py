@@ -73,11 +73,11 @@ def lua_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def environment(database: str) -> dict:
+def environment(database: str, *, server: str = SERVER) -> dict:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DATABASE_URL": f"{SERVER}/{database}",
+        "DATABASE_URL": f"{server}/{database}",
         "SECRET_KEY": "bench-" + "x" * 60,
         "ALLOWED_HOSTS": "*",
         "PUBLIC_SITE_URL": "http://127.0.0.1",
@@ -239,10 +239,10 @@ COUNTERS = ("wal_bytes", "wal_fpi", "checkpoints", "backend_writes", "blocks_rea
 SETTLE_SECONDS = 10.5  # --smoke: 1 (its figures are not quoted)
 
 
-def database_counters(database: str) -> dict:
+def database_counters(database: str, *, server: str = SERVER) -> dict:
     import psycopg
 
-    with psycopg.connect(f"{SERVER}/{database}", autocommit=True) as conn:
+    with psycopg.connect(f"{server}/{database}", autocommit=True) as conn:
         return dict(zip(COUNTERS, (int(v) for v in conn.execute(COUNTERS_SQL).fetchone()), strict=True))
 
 
@@ -268,7 +268,7 @@ def work_per_unit(before: dict, after: dict, units: int) -> dict:
     }
 
 
-def database_state(database: str, cases: int) -> str:
+def database_state(database: str, cases: int, *, server: str = SERVER) -> str:
     """ "ready", "behind" (built before a migration that exists now: migrate it forward, as a deployment would,
     rather than spend an hour rebuilding ten million cases) or "missing" (absent, or of another size or shape)."""
     import psycopg
@@ -276,7 +276,7 @@ def database_state(database: str, cases: int) -> str:
     from bench.generate import GENERATOR_VERSION, schema_version
 
     try:
-        with psycopg.connect(f"{SERVER}/{database}", connect_timeout=3) as conn:
+        with psycopg.connect(f"{server}/{database}", connect_timeout=3) as conn:
             row = conn.execute("SELECT cases, version, schema FROM bench_dataset").fetchone()
     except psycopg.Error:
         return "missing"
@@ -285,22 +285,24 @@ def database_state(database: str, cases: int) -> str:
     return "ready" if row[2] == schema_version() else "behind"
 
 
-def prewarm(database: str) -> float:
+def prewarm(database: str, *, server: str = SERVER, vacuum: bool = True) -> float:
     """Vacuum what earlier runs' jobs and intakes left dead, then read every table and index of the data set
     into the operating system's page cache (pg_prewarm, 'read'): a tier is measured as a server in service is
     (autovacuum done, data warm), not after whatever ran last. (The first 1M runs of issue 15 met SQL floors of
     60-110 ms for searches that cost 1.6 ms: 2.5 million dead parties from rolled-back intake runs made the
-    planner walk their index ends.) Returns the seconds it took."""
+    planner walk their index ends.) Returns the seconds it took. On a hot standby (`vacuum` false) only the
+    reading: the vacuum is the primary's, replayed, and the extension is the primary's too."""
     import psycopg
 
     started = time.monotonic()
-    with psycopg.connect(f"{SERVER}/{database}", autocommit=True) as conn:
-        # As autovacuum keeps a server in service: no dead row versions left by an earlier run's daily jobs.
-        conn.execute(
-            "VACUUM (ANALYZE) enforcement_party, enforcement_enforcementcase, listings_listingdecision, "
-            "listings_restrictionorder"
-        )
-        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+    with psycopg.connect(f"{server}/{database}", autocommit=True) as conn:
+        if vacuum:
+            # As autovacuum keeps a server in service: no dead row versions left by an earlier run's daily jobs.
+            conn.execute(
+                "VACUUM (ANALYZE) enforcement_party, enforcement_enforcementcase, listings_listingdecision, "
+                "listings_restrictionorder"
+            )
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
         conn.execute(
             "SELECT pg_prewarm(c.oid, 'read') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i', 't', 'm')"
@@ -308,14 +310,108 @@ def prewarm(database: str) -> float:
     return down(time.monotonic() - started, 1)
 
 
-def migrate_forward(database: str) -> None:
+def migrate_forward(database: str, *, server: str = SERVER) -> None:
     import psycopg
 
     from bench.generate import migrate, schema_version
 
-    migrate(f"{SERVER}/{database}")
-    with psycopg.connect(f"{SERVER}/{database}") as conn:
+    migrate(f"{server}/{database}")
+    with psycopg.connect(f"{server}/{database}") as conn:
         conn.execute("UPDATE bench_dataset SET schema = %s", [schema_version()])
+
+
+def data_set(database: str, cases: int, *, generate: bool, server: str = SERVER) -> dict:
+    """The tier's data set in `database`: reused if ready, migrated forward if built before a migration that
+    exists now, else (or if `generate`) generated. What was done, for the report."""
+    state = database_state(database, cases, server=server)
+    if state == "behind" and not generate:
+        print(f"migrating {database} forward ...", flush=True)
+        started = time.monotonic()
+        migrate_forward(database, server=server)
+        return {"migrated_forward_seconds": down(time.monotonic() - started, 1)}
+    if generate or state == "missing":
+        print(f"generating {cases:,} cases into {database} ...", flush=True)
+        started = time.monotonic()
+        subprocess.run([PYTHON, "bench/generate.py", "--cases", str(cases), "--database", database,
+                        "--server", server], cwd=ROOT, check=True)  # fmt: skip
+        return {"generation_seconds": down(time.monotonic() - started, 1)}
+    return {}
+
+
+def server_facts(database: str, *, server: str = SERVER) -> dict:
+    import psycopg
+
+    with psycopg.connect(f"{server}/{database}") as conn:
+        return {
+            "database_size": conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()[0],
+            "postgres": conn.execute("SHOW server_version").fetchone()[0],
+            "shared_buffers": conn.execute("SHOW shared_buffers").fetchone()[0],
+        }
+
+
+def report_header(script: str, tier: str) -> dict:
+    """What every report starts with: the tier, date, machine, load average at start, command and commit."""
+    return {
+        "tier": tier,
+        "cases": TIERS[tier],
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        "load_average_at_start": os.getloadavg(),
+        "command": " ".join([f".venv/bin/python {script}", *sys.argv[1:]]),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip(),
+    }
+
+
+def check_numbers(data: dict, rng: random.Random) -> tuple[list, list, dict]:
+    """The numbers the checks ask about: half restricted (debtors and responsible persons), half nobody holds;
+    ten batches of 1,000 of them; and their description for the report."""
+    mixed = [number for pair in zip(data["restricted"], data["unknown"], strict=True) for number in pair]
+    batches = [rng.sample(mixed, min(1000, len(mixed))) for _ in range(10)]
+    check_mix = {
+        "restricted_share": 0.5,
+        "restricted_sample_officers": data["restricted_officers"],
+        "restricted_sample": len(data["restricted"]),
+        "batch_size": len(batches[0]),
+    }
+    return mixed, batches, check_mix
+
+
+def http_scenarios(url: str, data: dict, key: str, rng: random.Random, mixed: list, batches: list) -> dict:
+    """Each HTTP scenario's requests (method, path, body, headers), for the server at `url` (a search form's
+    CSRF cookie and token are its own)."""
+    rows = data["rows"]
+    csrf = urllib.request.urlopen(url + "/")
+    cookie = csrf.headers["Set-Cookie"].split(";")[0]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', csrf.read().decode()).group(1)
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+            "Accept-Language": "zh-hans"}  # fmt: skip
+    plain = {"Accept-Language": "zh-hans"}
+    api = {"Content-Type": "application/json", "Authorization": f"Api-Key {key}"}
+    pick = rng.sample(rows, min(500, len(rows)))
+    return {
+        "bare_view_floor": [("GET", "/bench/constant/", None, plain)],
+        "search_id_number": [("POST", "/", f"csrfmiddlewaretoken={token}&id_number={r[1]}", form) for r in pick],
+        "search_case_number": [("GET", "/?" + urllib.parse.urlencode({"case_number": r[2]}), None, plain)
+                               for r in pick],
+        "search_name": [("GET", "/?" + urllib.parse.urlencode({"name": data["name"]}), None, plain)],
+        "entry_page": [("GET", f"/entries/{r[0]}/", None, plain) for r in pick],
+        "check_single": [("POST", "/api/v1/checks/", json.dumps({"id_number": n, "category": "air_travel"}), api)
+                         for n in mixed[:1000]],
+        "check_batch": [("POST", "/api/v1/checks/batch/",
+                         json.dumps({"category": "air_travel", "id_numbers": batch}), api) for batch in batches],
+        "feed_page": [("GET", f"/api/v1/changes/?after={cursor}", None, api) for cursor in data["cursors"]],
+    }  # fmt: skip
+
+
+def latency_and_throughput(url: str, requests: list[tuple], *, duration: int, connections: int) -> dict:
+    """Latency with one client at a time (service time, no queueing); throughput with the server saturated."""
+    result = wrk(url, requests, duration=duration, connections=1, threads=1)
+    saturated = wrk(url, requests, duration=duration, connections=connections)
+    return result | {"throughput": saturated["throughput"], "saturated_p95_ms": saturated["p95_ms"],
+                     "errors": result["errors"] + saturated["errors"],
+                     "saturated_requests": saturated["requests"]}  # fmt: skip
 
 
 def unpickle(text: str):
@@ -326,38 +422,9 @@ def run(args) -> dict:
     cases = TIERS[args.tier]
     database = f"er_bench_{args.tier}"
     env = environment(database)
-    report = {
-        "tier": args.tier,
-        "cases": cases,
-        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": f"{platform.node()}: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-        "load_average_at_start": os.getloadavg(),
-        "command": " ".join([".venv/bin/python bench/run.py", *sys.argv[1:]]),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
-        ).stdout.strip(),
-        "scenarios": {},
-    }
-    state = database_state(database, cases)
-    if state == "behind" and not args.generate:
-        print(f"migrating {database} forward ...", flush=True)
-        started = time.monotonic()
-        migrate_forward(database)
-        report["migrated_forward_seconds"] = down(time.monotonic() - started, 1)
-    elif args.generate or state == "missing":
-        print(f"generating {cases:,} cases into {database} ...", flush=True)
-        started = time.monotonic()
-        subprocess.run([PYTHON, "bench/generate.py", "--cases", str(cases), "--database", database], cwd=ROOT,
-                       check=True)  # fmt: skip
-        report["generation_seconds"] = down(time.monotonic() - started, 1)
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/{database}") as conn:
-        report["database_size"] = conn.execute(
-            "SELECT pg_size_pretty(pg_database_size(current_database()))"
-        ).fetchone()[0]
-        report["postgres"] = conn.execute("SHOW server_version").fetchone()[0]
-        report["shared_buffers"] = conn.execute("SHOW shared_buffers").fetchone()[0]
+    report = {**report_header("bench/run.py", args.tier), "scenarios": {}}
+    report |= data_set(database, cases, generate=args.generate)
+    report |= server_facts(database)
     report["prewarm_seconds"] = prewarm(database)
 
     data = child("samples", env)
@@ -367,14 +434,7 @@ def run(args) -> dict:
     report["common_name"] = {"name": data["name"], "public_rows": data["name_rows"]}
     report["feed_events"] = data["feed_events"]
     # Checks: half of the numbers asked are restricted (debtors and responsible persons), half nobody holds.
-    mixed = [number for pair in zip(data["restricted"], data["unknown"], strict=True) for number in pair]
-    batches = [rng.sample(mixed, min(1000, len(mixed))) for _ in range(10)]
-    report["check_mix"] = {
-        "restricted_share": 0.5,
-        "restricted_sample_officers": data["restricted_officers"],
-        "restricted_sample": len(data["restricted"]),
-        "batch_size": len(batches[0]),
-    }
+    mixed, batches, report["check_mix"] = check_numbers(data, rng)
 
     # SQL floors and plans, for the very statements the endpoints run.
     sample = {"id": rows[0][1], "case": rows[0][2], "name": data["name"], "entry": rows[0][0],
@@ -391,35 +451,11 @@ def run(args) -> dict:
     duration = args.duration
     server = Gunicorn(env)
     try:
-        csrf = urllib.request.urlopen(server.url + "/")
-        cookie = csrf.headers["Set-Cookie"].split(";")[0]
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', csrf.read().decode()).group(1)
-        form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
-                "Accept-Language": "zh-hans"}  # fmt: skip
-        plain = {"Accept-Language": "zh-hans"}
-        api = {"Content-Type": "application/json", "Authorization": f"Api-Key {key}"}
-        pick = rng.sample(rows, min(500, len(rows)))
-        http = {
-            "bare_view_floor": [("GET", "/bench/constant/", None, plain)],
-            "search_id_number": [("POST", "/", f"csrfmiddlewaretoken={token}&id_number={r[1]}", form) for r in pick],
-            "search_case_number": [("GET", "/?" + urllib.parse.urlencode({"case_number": r[2]}), None, plain)
-                                   for r in pick],
-            "search_name": [("GET", "/?" + urllib.parse.urlencode({"name": data["name"]}), None, plain)],
-            "entry_page": [("GET", f"/entries/{r[0]}/", None, plain) for r in pick],
-            "check_single": [("POST", "/api/v1/checks/", json.dumps({"id_number": n, "category": "air_travel"}), api)
-                             for n in mixed[:1000]],
-            "check_batch": [("POST", "/api/v1/checks/batch/",
-                             json.dumps({"category": "air_travel", "id_numbers": batch}), api) for batch in batches],
-            "feed_page": [("GET", f"/api/v1/changes/?after={cursor}", None, api) for cursor in data["cursors"]],
-        }  # fmt: skip
+        http = http_scenarios(server.url, data, key, rng, mixed, batches)
         for name, requests in http.items():
-            # Latency with one client at a time (service time, no queueing); throughput with the server saturated.
             before = database_counters(database)
-            result = wrk(server.url, requests, duration=duration, connections=1, threads=1)
-            saturated = wrk(server.url, requests, duration=duration, connections=args.connections)
-            result["database"] = database_work(before, database, result["requests"] + saturated["requests"])
-            result |= {"throughput": saturated["throughput"], "saturated_p95_ms": saturated["p95_ms"],
-                       "errors": result["errors"] + saturated["errors"]}  # fmt: skip
+            result = latency_and_throughput(server.url, requests, duration=duration, connections=args.connections)
+            result["database"] = database_work(before, database, result["requests"] + result["saturated_requests"])
             result["floor"] = floors.get(name)
             report["scenarios"][name] = result
             print(f"{name}: {result}", flush=True)

@@ -3,7 +3,6 @@ on the test database, for tests that need real processes and real concurrency.""
 
 import contextlib
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ import requests
 from django.db import connection
 from requests.adapters import HTTPAdapter
 
+from bench import clusters
 from tests.brokers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,57 +101,23 @@ def post_form(session: requests.Session, url: str, path: str, data: dict) -> req
     return session.post(f"{url}{path}", data=data, allow_redirects=False, timeout=30)
 
 
-class PrivatePostgres:
-    """A PostgreSQL cluster of the test's own (initdb into a temporary folder, run as the `postgres` user), which
-    the test may stop and start: a database restart must not touch the machine's shared server."""
+# PostgreSQL clusters of a test's own (bench/clusters.py: one copy for the tests and the benchmark), which a test may
+# stop and start: a database restart must not touch the machine's shared server. The tests' clusters run with
+# fsync off (a crash of a test's cluster loses nothing that matters).
+FAST = {"fsync": "off"}
+
+
+class PrivatePostgres(clusters.PrivatePostgres):
+    """A cluster of the test's own (initdb into `folder`, run as the `postgres` user); `url` names its database
+    `registry`, which `create()` makes."""
 
     def __init__(self, folder: Path):
-        binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
-        assert binaries, "PostgreSQL's server binaries are not installed"
-        self.bin = binaries[-1]
-        self.folder = folder
-        self.data = folder / "data"
-        self.port = free_port()
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/registry"
-
-    def _run(self, *args: str, check: bool = True) -> None:
-        command = [str(self.bin / args[0]), *args[1:]]
-        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=check, capture_output=True, timeout=120)  # noqa: S603
-
-    def create(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.folder, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
-        self.start()
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "registry")
-
-    def start(self) -> None:
-        self._run(
-            "pg_ctl", "-D", str(self.data), "-l", str(self.folder / "log"), "-w", "-o",
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start",
-        )  # fmt: skip
-
-    def stop(self, *, missing_ok: bool = False) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", check=not missing_ok)
+        super().__init__(folder, database="registry", settings=FAST)
 
 
-class PrivateStandby(PrivatePostgres):
+class PrivateStandby(clusters.PrivateStandby):
     """A hot standby of `primary` (pg_basebackup -R: it streams the primary's WAL and answers reads), on a port
     of its own, in a folder of its own."""
 
     def __init__(self, folder: Path, primary: PrivatePostgres):
-        super().__init__(folder)
-        self.primary = primary
-
-    def create(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.folder, "postgres", "postgres")
-        self._run(
-            "pg_basebackup", "-h", "127.0.0.1", "-p", str(self.primary.port), "-U", "postgres",
-            "-D", str(self.data), "-R", "-X", "stream", "-c", "fast",
-        )  # fmt: skip
-        self.start()
+        super().__init__(folder, primary, settings=FAST)
