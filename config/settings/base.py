@@ -92,8 +92,10 @@ def databases_from_env(default: str | None) -> dict:
         replica = database_options(env.db_url_config(url))
         if replica["ENGINE"] != primary["ENGINE"] or "sqlite" in replica["ENGINE"]:
             raise ImproperlyConfigured("DATABASE_REPLICA_URLS are PostgreSQL standbys of the DATABASE_URL primary.")
-        # A test run reads the test database through the alias (Django creates no test database for it).
-        databases[f"replica_{n}"] = {**replica, "TEST": {"MIRROR": "default"}}
+        # A test run reads the test database through the alias (Django creates no test database for it). No
+        # health check (a query per request on each connection): a replica's broken connection fails its first
+        # query, and config.replicas answers the request again elsewhere and measures the replica anew.
+        databases[f"replica_{n}"] = {**replica, "CONN_HEALTH_CHECKS": False, "TEST": {"MIRROR": "default"}}
     return databases
 
 
@@ -111,8 +113,9 @@ def database_options(config: dict) -> dict:
         config.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
         config["CONN_HEALTH_CHECKS"] = True
         # Server-side binding, and psycopg preparing a statement once it has run DB_PREPARE_THRESHOLD times on a
-        # connection: PostgreSQL then stops planning the same search or check again and again (at ten million
-        # cases planning the carrier check cost 11 ms, running it 0.4 ms; docs/benchmarks.md). Django turns
+        # connection: PostgreSQL can then keep one generic plan instead of planning the same search or check
+        # again and again (it does once a generic plan's estimate is no worse than the custom plans': the single
+        # check's statement is shaped for that, listings.checks; docs/benchmarks.md). Django turns
         # preparing off unless asked, for the sake of transaction-pooling proxies: behind PgBouncer in
         # transaction mode, set DB_PREPARE_THRESHOLD=off.
         options = config.setdefault("OPTIONS", {})

@@ -388,3 +388,20 @@ def test_what_the_fast_path_cannot_answer_goes_to_the_view_and_its_errors(carrie
     response = carrier.post("/api/v1/checks/", payload, format="json")
     assert response.status_code in (400, 403)
     assert response.json()  # DRF's error body, naming what to fix
+
+
+@pytest.mark.postgres
+def test_a_single_check_keeps_one_generic_plan_instead_of_being_planned_each_time(carrier, walk):
+    # psycopg prepares the statement after 5 runs; PostgreSQL plans its first 5 runs each, then keeps a generic plan
+    # only if it estimates it no worse than those (the set-shaped statement was planned anew on every check).
+    case = walk.restricted()
+    for _ in range(20):
+        assert check(carrier, case.debtor.id_number).json()["restricted"] is True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%restrictionindexentry%INSERT INTO%carriercheck%"],
+        )
+        [(generic, custom)] = cursor.fetchall()
+    assert (generic, custom) == (10, 5)
+    assert CarrierCheck.objects.filter(restricted=True).count() == 20
