@@ -200,8 +200,7 @@ def replica_statements(*, sample: dict) -> dict:
 
     from config import replicas
     from listings.checks import INDEX
-    from listings.models import CarrierKey
-    from listings.services.check_records import TABLE
+    from listings.models import CarrierCheck, CarrierKey
     from listings.services.checks import carrier_checks_answer
 
     [alias] = replicas.aliases()
@@ -220,7 +219,7 @@ def replica_statements(*, sample: dict) -> dict:
 
         primary = capture(on_primary, match="WITH hits")
         read = capture(on_replica, match=INDEX, using=alias)
-        record = capture(on_replica, match=f"INSERT INTO {TABLE}", using=DEFAULT_DB_ALIAS)
+        record = capture(on_replica, match=f"INSERT INTO {CarrierCheck._meta.db_table}", using=DEFAULT_DB_ALIAS)
         if not record[0].startswith("INSERT"):
             raise RuntimeError(f"not the replica path's record: {record[0][:200]}")
         out[name] = {"primary": pickled(primary), "replica": pickled(read), "record": pickled(record)}
