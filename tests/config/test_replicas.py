@@ -296,3 +296,16 @@ def test_with_the_primary_stopped_carriers_get_answers_and_the_checks_are_record
         pair.primary.url, "check_spool", "--flush", settings={"CHECK_SPOOL_DIR": str(pair.spool)}
     )
     assert pair.checks_recorded() == (total, hits)
+
+
+def test_measuring_the_replicas_commits_a_heartbeat_so_an_idle_primary_never_looks_like_lag(pair, server):
+    # Lag is the time since the last commit the replica replayed: while the primary writes WAL without commits
+    # (autovacuum), that time would grow though nothing is missing. Each measurement commits on the primary first.
+    pair.caught_up()
+    last = "SELECT pg_last_xact_replay_timestamp()"
+    before = _sql(pair.standby.url, last)[0][0]
+    time.sleep(1.1)
+    assert _sql(pair.standby.url, last)[0][0] == before  # nothing committed meanwhile
+    requests.get(f"{server}/health/", timeout=10)  # measures the replicas now
+    pair.caught_up()
+    assert (_sql(pair.standby.url, last)[0][0] - before).total_seconds() > 1
