@@ -171,6 +171,45 @@ def main() -> None:
     print("| what | CPU ms | wall ms |\n|---|---|---|")
     for label, cpu, wall in results:
         print(f"| {label} | {fx(cpu, 2)} | {fx(wall, 2)} |")
+    print()
+    request = lambda: client.post("/api/v1/checks/batch/", batch, **api)  # noqa: E731
+    print(collections_of(request, f"batch check of {len(numbers)}, as loaded"))
+    import gc
+
+    gc.freeze()  # what config/wsgi.py does once the application is loaded
+    print(collections_of(request, f"batch check of {len(numbers)}, after gc.freeze()"))
+
+
+def collections_of(call, label: str, runs: int = 200) -> str:
+    """The requests' wall times beside Python's full (generation 2) garbage collections during them: does a
+    collection make the tail?"""
+    import gc
+
+    pauses, began, walls, slow = [], [0.0], [], []
+
+    def timed(phase, info):
+        if phase == "start":
+            began[0] = time.perf_counter()
+        elif info["generation"] == 2:
+            pauses.append((time.perf_counter() - began[0]) * 1000)
+
+    gc.callbacks.append(timed)
+    try:
+        for _ in range(runs):
+            before, started = len(pauses), time.perf_counter()
+            call()
+            walls.append((time.perf_counter() - started) * 1000)
+            slow.append(len(pauses) > before)
+    finally:
+        gc.callbacks.remove(timed)
+    cut = statistics.quantiles(walls, n=100)[89]
+    tail = [collected for wall, collected in zip(walls, slow, strict=True) if wall >= cut]
+    return (
+        f"{label}, {runs} requests: wall p50 {fx(statistics.median(walls), 2)} ms, p95 "
+        f"{fx(statistics.quantiles(walls, n=100)[94], 2)} ms; {len(pauses)} full collections, pause median "
+        f"{fx(statistics.median(pauses), 2) if pauses else '-'} ms, max {fx(max(pauses), 2) if pauses else '-'} ms; "
+        f"of the slowest 10% of requests, {sum(tail)} of {len(tail)} ran one"
+    )
 
 
 if __name__ == "__main__":

@@ -111,8 +111,8 @@ class PrivatePostgres(clusters.PrivatePostgres):
     """A cluster of the test's own (initdb into `folder`, run as the `postgres` user); `url` names its database
     `registry`, which `create()` makes."""
 
-    def __init__(self, folder: Path):
-        super().__init__(folder, database="registry", settings=FAST)
+    def __init__(self, folder: Path, **settings: str):
+        super().__init__(folder, database="registry", settings={**FAST, **settings})
 
 
 class PrivateStandby(clusters.PrivateStandby):

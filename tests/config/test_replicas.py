@@ -89,7 +89,8 @@ class Pair:
     """The primary, its standby, the seeded rows, and helpers to steer replication."""
 
     def __init__(self, folder: Path):
-        self.primary = PrivatePostgres(folder / "primary")
+        # No autovacuum: its commits would move the standby's replay timestamp, which the heartbeat test watches.
+        self.primary = PrivatePostgres(folder / "primary", autovacuum="off")
         self.standby = PrivateStandby(folder / "standby", self.primary)
         self.spool = folder / "spool"
 
