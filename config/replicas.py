@@ -30,7 +30,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -118,10 +118,13 @@ def heartbeat() -> None:
     if primary_down():
         return
     try:
-        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        # In a transaction (a savepoint inside a caller's): a refused heartbeat leaves nothing broken behind it.
+        with transaction.atomic(using=DEFAULT_DB_ALIAS), connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute(HEARTBEAT_SQL)
     except (OperationalError, InterfaceError):
         connections[DEFAULT_DB_ALIAS].close()  # the request finds the primary down itself, if it needs it
+    except DatabaseError as exc:  # refused (a read-only primary, a role without the right): never fails a page
+        logger.warning("replica heartbeat refused by the primary: %s", exc)
 
 
 def primary_down() -> bool:

@@ -63,3 +63,12 @@ def test_reads_outside_a_replica_eligible_view_go_to_the_primary(one_replica):
 def test_migrations_run_on_the_primary_only():
     assert router.allow_migrate(DEFAULT_DB_ALIAS, "listings")
     assert not router.allow_migrate("replica_1", "listings")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_heartbeat_the_primary_refuses_never_fails_the_request(monkeypatch, caplog):
+    monkeypatch.setattr(replicas, "HEARTBEAT_SQL", "SELECT 1 / 0")  # refused as, say, a read-only primary would
+    replicas.heartbeat()  # a page measuring its replicas goes on, with the refusal in the log
+    assert "replica heartbeat refused" in caplog.text
+    assert CarrierCheck.objects.count() == 0  # and the connection still works

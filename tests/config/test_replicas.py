@@ -235,7 +235,9 @@ def test_a_replica_lagging_past_the_bound_is_skipped_for_the_primary(pair, serve
         finally:
             pair.resume()
         health = requests.get(f"{strict}/health/", timeout=10).json()  # (503: no daily run here yet)
-        assert health["replicas"] == {"ok": True, "max_lag_seconds": 1.0, "replica_1": {"ok": True, "lag_seconds": 0.0}}
+        # Caught up again: within the bound (not always 0: the heartbeat committed just before may not be replayed).
+        assert health["replicas"]["ok"] is True
+        assert health["replicas"]["replica_1"]["lag_seconds"] < 1.0
 
 
 def test_the_change_feed_reads_the_primary_even_while_the_replica_lags(pair, server):
@@ -302,11 +304,15 @@ def test_with_the_primary_stopped_carriers_get_answers_and_the_checks_are_record
 def test_measuring_the_replicas_commits_a_heartbeat_so_an_idle_primary_never_looks_like_lag(pair, server):
     # Lag is the time since the last commit the replica replayed: while the primary writes WAL without commits
     # (autovacuum), that time would grow though nothing is missing. Each measurement commits on the primary first.
-    pair.caught_up()
     last = "SELECT pg_last_xact_replay_timestamp()"
-    before = _sql(pair.standby.url, last)[0][0]
-    time.sleep(1.1)
-    assert _sql(pair.standby.url, last)[0][0] == before  # nothing committed meanwhile
+    for _attempt in range(5):  # a second in which nothing else committed (a spool flush, say)
+        pair.caught_up()
+        before = _sql(pair.standby.url, last)[0][0]
+        time.sleep(1.1)
+        if _sql(pair.standby.url, last)[0][0] == before:
+            break
+    else:
+        pytest.fail("the primary never stayed a second without a commit")
     requests.get(f"{server}/health/", timeout=10)  # measures the replicas now
     pair.caught_up()
     assert (_sql(pair.standby.url, last)[0][0] - before).total_seconds() > 1
