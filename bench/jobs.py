@@ -134,12 +134,11 @@ def _since(table: str, last: int) -> int:
 
 def counters() -> dict:
     """PostgreSQL's counters (bench.run.COUNTERS), this process's own work reported first."""
-    from bench.run import COUNTERS, COUNTERS_SQL
+    from bench.run import read_counters
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_force_next_flush()")  # at this statement's end: counted before the next
-        cursor.execute(COUNTERS_SQL)
-        return dict(zip(COUNTERS, (int(v) for v in cursor.fetchone()), strict=True))
+        return read_counters(cursor)
 
 
 def run_day() -> dict:

@@ -243,7 +243,13 @@ def database_counters(database: str, *, server: str = SERVER) -> dict:
     import psycopg
 
     with psycopg.connect(f"{server}/{database}", autocommit=True) as conn:
-        return dict(zip(COUNTERS, (int(v) for v in conn.execute(COUNTERS_SQL).fetchone()), strict=True))
+        return read_counters(conn.cursor())
+
+
+def read_counters(cursor) -> dict:
+    """COUNTERS, read with `cursor` (psycopg's, or Django's in a child process)."""
+    cursor.execute(COUNTERS_SQL)
+    return dict(zip(COUNTERS, (int(v) for v in cursor.fetchone()), strict=True))
 
 
 def database_work(before: dict, database: str, units: int) -> dict:

@@ -17,8 +17,8 @@ A view opts in with `replica_reads` (a function view) or `ReplicaReadsView` (a D
 Replica lag, as measured here: 0 while the replica has replayed all the WAL it received and its WAL receiver is
 running; otherwise the seconds since the last transaction it replayed committed on the primary. So that the last
 commit is never old while the primary writes only WAL without commits (autovacuum after a day's checks made a
-replica look 10 s behind and skipped it: bench/replicas.py), each process commits an empty transaction on the
-primary (`HEARTBEAT_SQL`) before it measures the replicas, at most every REPLICA_CHECK_SECONDS.
+replica look 10 s behind and skipped it: bench/replicas.py), each process commits a heartbeat on the primary (a
+transactional WAL message, `HEARTBEAT_SQL`) before it measures the replicas, at most every REPLICA_CHECK_SECONDS.
 """
 
 import contextlib
@@ -161,10 +161,6 @@ def read_alias() -> str:
     if not reading.alias:
         reading.alias = choose()
     return reading.alias
-
-
-def reading_replica() -> bool:
-    return read_alias() != DEFAULT_DB_ALIAS
 
 
 class ReplicaRouter:

@@ -120,12 +120,12 @@ def spooled() -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.name.endswith(SUFFIX) and not p.name.startswith("."))
 
 
-def check_spool_flush(*, limit: int | None = None) -> int:
+def check_spool_flush() -> int:
     """Record the spooled checks on the primary, oldest file first, FLUSH_BATCH files per transaction; returns
     how many checks were recorded (files already recorded are only deleted). Raises the database's error if the
     primary is still down: nothing is lost, the files stay."""
     recorded = 0
-    files = spooled()[:limit] if limit else spooled()
+    files = spooled()
     for start in range(0, len(files), FLUSH_BATCH):
         batch = files[start : start + FLUSH_BATCH]
         done = []

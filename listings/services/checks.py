@@ -30,7 +30,6 @@ LOG_ONE_SQL = (
     f"INSERT INTO {TABLE} (key_id, category, id_number_hmac, restricted, at) "  # noqa: S608 - fixed names only
     "SELECT %s, %s, %s, EXISTS (SELECT 1 FROM hits), %s{async_commit}"
 )
-ASYNC_COMMIT_ROW = check_records.ASYNC_COMMIT_ROW
 
 
 def carrier_checks_answer(
@@ -61,11 +60,11 @@ def carrier_checks_answer(
     if connection.vendor == "postgresql":
         synchronous = connection.in_atomic_block
         if len(results) == 1 and valid:
-            log_sql = LOG_ONE_SQL.format(async_commit="" if synchronous else f" FROM {ASYNC_COMMIT_ROW}")
+            log_sql = LOG_ONE_SQL.format(async_commit="" if synchronous else f" FROM {check_records.ASYNC_COMMIT_ROW}")
             log_params = [key.prefix, category, hashes[0], at]
         else:
             numbers = checks.SEPARATOR.join(r.id_number if r.restricted is not None else "" for r in results)
-            log_sql = LOG_SQL.format(async_commit="" if synchronous else f", {ASYNC_COMMIT_ROW}")
+            log_sql = LOG_SQL.format(async_commit="" if synchronous else f", {check_records.ASYNC_COMMIT_ROW}")
             log_params = [key.prefix, category, at, checks.SEPARATOR.join(hashes), numbers]
         found = checks.restricting_orders(valid, category, today, log_sql=log_sql, log_params=log_params)
         check_records.flush_soon()  # the primary answers: what a replica answered while it was down follows
